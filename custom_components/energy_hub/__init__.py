@@ -1,0 +1,50 @@
+"""Energy Hub: every meter, inverter and battery of a home in Home Assistant."""
+
+from __future__ import annotations
+
+from homeassistant.core import HomeAssistant
+
+from .const import CONF_SOURCE, LOGGER, SourceKind
+from .source import EnergyHubConfigEntry
+from .sources import SOURCES
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: EnergyHubConfigEntry) -> bool:
+    """Set up one source from its config entry."""
+    spec = SOURCES[SourceKind(entry.data[CONF_SOURCE])]
+    source = await spec.setup(hass, entry)
+    entry.runtime_data = source
+    await hass.config_entries.async_forward_entry_setups(entry, source.platforms)
+    entry.async_on_unload(entry.add_update_listener(_async_options_updated))
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: EnergyHubConfigEntry) -> bool:
+    """Unload a source and release its connections."""
+    source = entry.runtime_data
+    if unloaded := await hass.config_entries.async_unload_platforms(
+        entry, source.platforms
+    ):
+        await source.async_unload()
+    return unloaded
+
+
+async def async_migrate_entry(hass: HomeAssistant, entry: EnergyHubConfigEntry) -> bool:
+    """Migrate an entry written by an older Energy Hub."""
+    if entry.version > 1:
+        # Written by a newer Energy Hub: refuse rather than misread it.
+        LOGGER.error(
+            "Config entry %s was created by a newer Energy Hub (version %s.%s)",
+            entry.title,
+            entry.version,
+            entry.minor_version,
+        )
+        return False
+    return True
+
+
+async def _async_options_updated(
+    hass: HomeAssistant, entry: EnergyHubConfigEntry
+) -> None:
+    """Apply changed options (poll interval, tariffs, …) by reloading."""
+    await hass.config_entries.async_reload(entry.entry_id)

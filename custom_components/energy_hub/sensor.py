@@ -1,0 +1,110 @@
+"""Sensor platform: one generic sensor class; each source describes its own."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+import time
+from typing import Any
+
+from homeassistant.components.sensor import (
+    RestoreSensor,
+    SensorEntityDescription,
+)
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.typing import StateType
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
+
+from .entity import EnergyHubEntity
+from .lifetime_total import LifetimeTotal
+from .source import EnergyHubConfigEntry
+
+PARALLEL_UPDATES = 0
+
+type SensorValue = StateType | date | datetime | Decimal
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnergyHubSensorEntityDescription[DataT](SensorEntityDescription):
+    """A sensor read from a coordinator's data.
+
+    `lifetime_total` marks counters that must never decrease (see
+    `LifetimeTotal`); they also restore their last value across restarts.
+    `max_rate` bounds a lifetime total's growth per hour (unit per hour).
+    """
+
+    value_fn: Callable[[DataT], SensorValue]
+    has_fn: Callable[[DataT], bool] = lambda _: True
+    attributes_fn: Callable[[DataT], Mapping[str, Any] | None] | None = None
+    lifetime_total: bool = False
+    max_rate: float | None = None
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: EnergyHubConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the sensors the entry's source provides."""
+    async_add_entities(entry.runtime_data.entities(Platform.SENSOR))
+
+
+class EnergyHubSensor(EnergyHubEntity, RestoreSensor):
+    """A sensor whose value comes from its description's `value_fn`."""
+
+    entity_description: EnergyHubSensorEntityDescription[Any]
+
+    def __init__(
+        self,
+        coordinator: DataUpdateCoordinator[Any],
+        description: EnergyHubSensorEntityDescription[Any],
+        device_info: DeviceInfo,
+        unique_id_prefix: str,
+    ) -> None:
+        """Initialise and read the current value."""
+        super().__init__(coordinator, description, device_info, unique_id_prefix)
+        self._total = (
+            LifetimeTotal(description.max_rate) if description.lifetime_total else None
+        )
+        self._read()
+
+    async def async_added_to_hass(self) -> None:
+        """Restore a lifetime total so a glitch right after a restart is caught."""
+        await super().async_added_to_hass()
+        if self._total is None:
+            return
+        if (last := await self.async_get_last_sensor_data()) is not None and isinstance(
+            last.native_value, (int, float, Decimal)
+        ):
+            self._total.restore(float(last.native_value), None)
+            self._read()
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        self._read()
+        super()._handle_coordinator_update()
+
+    def _read(self) -> None:
+        data = self.coordinator.data
+        if data is None:
+            return
+        description = self.entity_description
+        value = description.value_fn(data)
+        if self._total is not None:
+            value = self._total.accept(
+                float(value) if isinstance(value, (int, float, Decimal)) else None,
+                time.monotonic(),
+            )
+        self._attr_native_value = value
+        if description.attributes_fn is not None:
+            self._attr_extra_state_attributes = description.attributes_fn(data)
+
+    @property
+    def available(self) -> bool:
+        """Unavailable while the device is offline or does not report this value."""
+        return super().available and self._attr_native_value is not None

@@ -1,0 +1,20 @@
+"""Fixtures every Energy Hub test shares."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+
+import pytest
+import pytest_socket
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
+    """Let Home Assistant load custom_components/energy_hub in every test."""
+
+
+@pytest.fixture
+def loopback(socket_enabled: None) -> Generator[None]:
+    """Allow real sockets to 127.0.0.1 only, for tests that talk to simulators."""
+    pytest_socket.socket_allow_hosts(["127.0.0.1"], allow_unix_socket=True)
+    yield

@@ -29,9 +29,11 @@ class DemoEntry:
     """How `scripts/develop` adds this simulator's device through the config flow.
 
     `steps` are the form inputs submitted in order after the menu choice
-    `source`. `energy` maps Energy-dashboard roles (`grid_import`,
-    `grid_export`, `solar`, `battery_in`, `battery_out`, `gas`) to the
-    `translation_key` of the sensor that fills them. `after_created` runs once
+    `source`. `energy` maps Energy-dashboard roles to the `translation_key`
+    of the sensor that fills them: energy `grid_import`, `grid_export`,
+    `solar`, `battery_in` (charged), `battery_out` (discharged), `gas`;
+    power `grid_power` (+ = import), `solar_power`, `battery_power`
+    (+ = discharging); `battery_soc`. `after_created` runs once
     the entry exists (a push device starts posting then), with the flow's
     final result and Home Assistant's base URL.
     """

@@ -1,0 +1,95 @@
+"""Every registered simulator's demo entries set up, expose entities, and unload.
+
+This is the path `scripts/develop` takes, through Home Assistant's flow
+manager instead of REST, for each source at once.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import entity_registry as er
+import pytest
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.energy_hub.const import DOMAIN
+from simulators.registry import SIMULATORS
+
+SECRET_FIELDS = ("password", "token", "api_key")
+STRINGS = json.loads(
+    (
+        Path(__file__).parent.parent / "custom_components/energy_hub/strings.json"
+    ).read_text(encoding="utf-8")
+)
+
+
+def _secrets(steps: list[dict[str, Any]]) -> list[str]:
+    return [
+        str(value)
+        for step in steps
+        for key, value in step.items()
+        if any(word in key for word in SECRET_FIELDS) and value
+    ]
+
+
+@pytest.mark.parametrize("name", sorted(SIMULATORS))
+async def test_demo_entries_set_up_and_unload(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    loopback: None,
+    name: str,
+) -> None:
+    simulator = await SIMULATORS[name]().start()
+    try:
+        demos = simulator.demo_entries()
+        assert demos, f"{name} has no demo entry"
+        for demo in demos:
+            result = await hass.config_entries.flow.async_init(
+                DOMAIN, context={"source": SOURCE_USER}
+            )
+            result = await hass.config_entries.flow.async_configure(
+                result["flow_id"], {"next_step_id": demo.source}
+            )
+            for step in demo.steps:
+                assert result["type"] is FlowResultType.FORM, result
+                assert result["step_id"] in STRINGS["config"]["step"]
+                result = await hass.config_entries.flow.async_configure(
+                    result["flow_id"], step
+                )
+            assert result["type"] is FlowResultType.CREATE_ENTRY, result
+            entry = result["result"]
+            await hass.async_block_till_done()
+            assert entry.state is ConfigEntryState.LOADED
+
+            entities = er.async_entries_for_config_entry(
+                er.async_get(hass), entry.entry_id
+            )
+            assert entities, f"{demo.source} created no entity"
+            for entity in entities:
+                assert entity.unique_id
+                assert entity.translation_key, entity.entity_id
+                assert (
+                    "name" in STRINGS["entity"][entity.domain][entity.translation_key]
+                )
+            keys = {entity.translation_key for entity in entities}
+            assert set(demo.energy.values()) <= keys
+
+            diagnostics = json.dumps(
+                await get_diagnostics_for_config_entry(hass, hass_client, entry)
+            )
+            for secret in _secrets(demo.steps):
+                assert secret not in diagnostics
+
+            assert await hass.config_entries.async_unload(entry.entry_id)
+            await hass.async_block_till_done()
+            assert entry.state is ConfigEntryState.NOT_LOADED
+    finally:
+        await simulator.stop()

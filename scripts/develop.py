@@ -49,6 +49,24 @@ def prepare_config(config: Path) -> None:
     link = config / "custom_components"
     if not link.exists():
         link.symlink_to(ROOT / "custom_components", target_is_directory=True)
+    # Location, units and currency come from configuration.yaml, analytics
+    # stay off, and the onboarding step that adds weather, radio and TTS
+    # (which reach the internet) is left out: only the user step remains,
+    # which `HomeAssistantApi.login` completes.
+    onboarding = config / ".storage" / "onboarding"
+    if not onboarding.exists():
+        onboarding.parent.mkdir(exist_ok=True)
+        onboarding.write_text(
+            json.dumps(
+                {
+                    "version": 4,
+                    "minor_version": 1,
+                    "key": "onboarding",
+                    "data": {"done": ["core_config", "analytics", "integration"]},
+                }
+            ),
+            encoding="utf-8",
+        )
 
 
 class HomeAssistantApi:
@@ -190,7 +208,12 @@ class HomeAssistantApi:
 def energy_preferences(
     registry: list[dict[str, Any]], entry_roles: list[tuple[str, dict[str, str]]]
 ) -> dict[str, Any]:
-    """Energy-dashboard preferences from each entry's role → translation key map."""
+    """Energy-dashboard preferences from each entry's role → translation key map.
+
+    One source per type (the first simulator that offers it: the billing P1
+    meter for the grid), as in a real home where the other meters see the
+    same energy and would count it twice.
+    """
     sources: list[dict[str, Any]] = []
     for entry_id, roles in entry_roles:
         by_key = {
@@ -245,7 +268,8 @@ def energy_preferences(
                     "number_energy_price": None,
                 }
             )
-    return {"energy_sources": sources}
+    first_of_type = {source["type"]: source for source in reversed(sources)}
+    return {"energy_sources": [s for s in sources if first_of_type[s["type"]] is s]}
 
 
 async def run(args: argparse.Namespace, config: Path, console: IO[bytes]) -> int:

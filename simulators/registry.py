@@ -6,7 +6,15 @@ Each simulator module adds itself here with one line.
 from __future__ import annotations
 
 from .base import Simulator
+from .ct_board import CtBoardSimulator
+from .modbus import MeterSimulator, SungrowSimulator
+from .p1 import P1MeterSimulator
+from .powerwall import PowerwallGatewaySimulator
 
 SIMULATORS: dict[str, type[Simulator]] = {
-    # "powerwall": PowerwallGatewaySimulator,
+    "p1": P1MeterSimulator,
+    "sungrow": SungrowSimulator,
+    "modbus_meter": MeterSimulator,
+    "ct_board": CtBoardSimulator,
+    "powerwall": PowerwallGatewaySimulator,
 }

@@ -20,10 +20,23 @@ from homeassistant.config_entries import (
 from homeassistant.core import callback
 
 from .const import CONF_SOURCE, DOMAIN, SourceKind
+from .ct_clamp.config_flow import CtClampConfigFlow
+from .modbus_meter.config_flow import ModbusMeterConfigFlowMixin
+from .p1.config_flow import P1ConfigFlow
+from .powerwall.config_flow import PowerwallConfigFlow
 from .sources import SOURCES
+from .sungrow.config_flow import SungrowConfigFlowMixin
 
 
-class EnergyHubConfigFlow(ConfigFlow, domain=DOMAIN):
+class EnergyHubConfigFlow(
+    P1ConfigFlow,
+    PowerwallConfigFlow,
+    SungrowConfigFlowMixin,
+    ModbusMeterConfigFlowMixin,
+    CtClampConfigFlow,
+    ConfigFlow,
+    domain=DOMAIN,
+):
     """Set up one source per config entry."""
 
     VERSION = 1

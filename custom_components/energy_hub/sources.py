@@ -13,7 +13,18 @@ from homeassistant.config_entries import OptionsFlow
 from homeassistant.core import HomeAssistant
 
 from .const import SourceKind
+from .ct_clamp import CtClampOptionsFlow, async_setup_source as ct_clamp_setup
+from .modbus_meter import (
+    ModbusMeterOptionsFlow,
+    async_setup_source as modbus_meter_setup,
+)
+from .p1 import P1OptionsFlow, async_setup_source as p1_setup
+from .powerwall import (
+    PowerwallOptionsFlow,
+    async_setup_source as powerwall_setup,
+)
 from .source import EnergyHubConfigEntry, EnergyHubSource
+from .sungrow import SungrowOptionsFlow, async_setup_source as sungrow_setup
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +36,11 @@ class SourceSpec:
 
 
 SOURCES: dict[SourceKind, SourceSpec] = {
+    SourceKind.P1: SourceSpec(p1_setup, P1OptionsFlow),
+    SourceKind.POWERWALL: SourceSpec(powerwall_setup, PowerwallOptionsFlow),
+    SourceKind.SUNGROW: SourceSpec(sungrow_setup, SungrowOptionsFlow),
+    SourceKind.MODBUS_METER: SourceSpec(modbus_meter_setup, ModbusMeterOptionsFlow),
+    SourceKind.CT_CLAMP: SourceSpec(ct_clamp_setup, CtClampOptionsFlow),
     # Each source package registers itself here, for example:
     # SourceKind.POWERWALL: SourceSpec(powerwall.async_setup_source, powerwall.OptionsFlowHandler),
 }

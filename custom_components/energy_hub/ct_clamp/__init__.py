@@ -1,0 +1,144 @@
+"""CT clamp source: ESP32 boards post clamp currents to a Home Assistant webhook."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.components import webhook
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import Entity
+
+from ..const import DOMAIN
+from ..sensor import EnergyHubSensor
+from ..source import EnergyHubConfigEntry, EnergyHubSource
+from .config_flow import CtClampConfigFlow, CtClampOptionsFlow
+from .const import (
+    CONF_ALLOW_EXTERNAL,
+    CONF_CHANNELS,
+    CONF_MAX_GAP,
+    CONF_POWER_FACTOR,
+    CONF_STALE_TIMEOUT,
+    CONF_VOLTAGE,
+    CONF_VOLTAGE_ENTITY,
+    CONF_WEBHOOK_ID,
+    DEFAULT_MAX_GAP_S,
+    DEFAULT_POWER_FACTOR,
+    DEFAULT_STALE_TIMEOUT_S,
+    DEFAULT_VOLTAGE,
+)
+from .coordinator import CtClampCoordinator
+from .entities import (
+    CtCalibrationNumber,
+    CtEnergySensor,
+    CtEnergySensorEntityDescription,
+    board_sensor_descriptions,
+    calibration_descriptions,
+    channel_sensor_descriptions,
+)
+from .model import ChannelConfig, ChannelRole, CtBoard
+
+__all__ = ["CtClampConfigFlow", "CtClampOptionsFlow", "async_setup_source"]
+
+
+class CtClampSource(EnergyHubSource):
+    """One board: its webhook, its push coordinator and its entities."""
+
+    platforms = (Platform.SENSOR, Platform.NUMBER)
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: EnergyHubConfigEntry,
+        coordinator: CtClampCoordinator,
+    ) -> None:
+        """Keep what the platforms and the unload need."""
+        self.hass = hass
+        self.coordinator = coordinator
+        self.webhook_id: str = entry.data[CONF_WEBHOOK_ID]
+        self.local_only = not entry.data.get(CONF_ALLOW_EXTERNAL, False)
+        self.unique_id_prefix = entry.entry_id
+        self.device_info = DeviceInfo(
+            identifiers={(DOMAIN, entry.entry_id)},
+            name=entry.title,
+            manufacturer="DIY",
+            model="CT clamp board",
+        )
+
+    def entities(self, platform: Platform) -> list[Entity]:
+        """Sensors per channel and per board; a calibration number per channel."""
+        board = self.coordinator.data
+        args = (self.device_info, self.unique_id_prefix)
+        if platform is Platform.SENSOR:
+            return [
+                (
+                    CtEnergySensor
+                    if isinstance(description, CtEnergySensorEntityDescription)
+                    else EnergyHubSensor
+                )(self.coordinator, description, *args)
+                for description in (
+                    *channel_sensor_descriptions(board),
+                    *board_sensor_descriptions(board),
+                )
+            ]
+        if platform is Platform.NUMBER:
+            return [
+                CtCalibrationNumber(self.coordinator, description, *args)
+                for description in calibration_descriptions(board)
+            ]
+        return []
+
+    async def async_unload(self) -> None:
+        """Stop taking posts and stop the stale timer."""
+        webhook.async_unregister(self.hass, self.webhook_id)
+        self.coordinator.async_stop()
+        await self.coordinator.async_shutdown()
+
+    def diagnostics(self) -> dict[str, Any]:
+        """The board's last post, integrated totals and the webhook's reach."""
+        return {
+            "stale": self.coordinator.stale,
+            "local_only": self.local_only,
+            "voltage_entity": self.coordinator.voltage_entity,
+            "board": self.coordinator.data.as_dict(),
+        }
+
+
+async def async_setup_source(
+    hass: HomeAssistant, entry: EnergyHubConfigEntry
+) -> CtClampSource:
+    """Create the board's state and register its webhook."""
+    options = entry.options
+    max_gap_s = float(options.get(CONF_MAX_GAP, DEFAULT_MAX_GAP_S))
+    board = CtBoard.create(
+        [
+            ChannelConfig(channel["id"], channel["name"], ChannelRole(channel["role"]))
+            for channel in entry.data[CONF_CHANNELS]
+        ],
+        voltage=float(options.get(CONF_VOLTAGE, DEFAULT_VOLTAGE)),
+        power_factor=float(options.get(CONF_POWER_FACTOR, DEFAULT_POWER_FACTOR)),
+        max_gap_s=max_gap_s,
+    )
+    coordinator = CtClampCoordinator(
+        hass,
+        entry,
+        board,
+        nominal_voltage=board.voltage,
+        voltage_entity=options.get(CONF_VOLTAGE_ENTITY) or None,
+        stale_timeout_s=float(options.get(CONF_STALE_TIMEOUT, DEFAULT_STALE_TIMEOUT_S)),
+    )
+    source = CtClampSource(hass, entry, coordinator)
+    # A setup that failed half-way may have left the webhook behind.
+    webhook.async_unregister(hass, source.webhook_id)
+    webhook.async_register(
+        hass,
+        DOMAIN,
+        entry.title,
+        source.webhook_id,
+        coordinator.async_handle_webhook,
+        local_only=source.local_only,
+        allowed_methods=["POST"],
+    )
+    coordinator.async_start()
+    return source

@@ -1,0 +1,279 @@
+"""The CT clamp source's entities: per channel, per role and per board."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from homeassistant.components.number import NumberMode, RestoreNumber
+from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
+from homeassistant.const import (
+    SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
+    EntityCategory,
+    UnitOfElectricCurrent,
+    UnitOfEnergy,
+    UnitOfPower,
+    UnitOfTime,
+)
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
+from homeassistant.util import dt as dt_util
+
+from ..number import EnergyHubNumber, EnergyHubNumberEntityDescription
+from ..sensor import EnergyHubSensor, EnergyHubSensorEntityDescription
+from .model import TOTAL, CtBoard
+
+type CtSensorDescription = EnergyHubSensorEntityDescription[CtBoard]
+
+
+@dataclass(frozen=True, kw_only=True)
+class CtEnergySensorEntityDescription(EnergyHubSensorEntityDescription[CtBoard]):
+    """An energy total; `restore_fn` hands the board its value from before a restart."""
+
+    restore_fn: Callable[[CtBoard, float], None]
+
+
+class CtEnergySensor(EnergyHubSensor):
+    """An energy total Energy Hub integrates itself from the board's posts.
+
+    The board keeps no counter, so after a restart (or an options change)
+    the totals continue from the values these sensors restore. No
+    `lifetime_total` guard: `CtBoard` only ever adds energy, and a total of
+    0 before the first integrated post is a true value, not a glitch.
+    """
+
+    entity_description: CtEnergySensorEntityDescription
+
+    async def async_added_to_hass(self) -> None:
+        """Hand the restored total back to the board, then show it."""
+        await super().async_added_to_hass()
+        last = await self.async_get_last_sensor_data()
+        if last is not None and isinstance(last.native_value, (int, float, Decimal)):
+            self.entity_description.restore_fn(
+                self.coordinator.data, float(last.native_value)
+            )
+            self._read()
+
+
+class CtCalibrationNumber(EnergyHubNumber, RestoreNumber):
+    """A channel's calibration factor; kept by Home Assistant, not the board."""
+
+    async def async_added_to_hass(self) -> None:
+        """Restore the factor set before a restart."""
+        await super().async_added_to_hass()
+        last = await self.async_get_last_number_data()
+        if last is not None and last.native_value is not None:
+            await self.entity_description.set_fn(self.coordinator, last.native_value)
+
+    @property
+    def available(self) -> bool:
+        """Settable while the board is silent too."""
+        return self.native_value is not None
+
+
+def _energy(
+    key: str,
+    translation_key: str,
+    value_fn: Callable[[CtBoard], float],
+    restore_fn: Callable[[CtBoard, float], None],
+    **extra: Any,
+) -> CtEnergySensorEntityDescription:
+    return CtEnergySensorEntityDescription(
+        key=key,
+        translation_key=translation_key,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        suggested_display_precision=3,
+        value_fn=value_fn,
+        restore_fn=restore_fn,
+        **extra,
+    )
+
+
+def _role_energy(role: str, **extra: Any) -> CtEnergySensorEntityDescription:
+    """`role` is a `ChannelRole` value or `TOTAL`."""
+    return _energy(
+        f"{role}_energy",
+        "total_energy" if role == TOTAL else f"{role}_clamps_energy",
+        lambda board: board.role_energy_kwh[role],
+        lambda board, kwh: board.restore_role_energy(role, kwh),
+        **extra,
+    )
+
+
+def _power(
+    key: str,
+    translation_key: str,
+    value_fn: Callable[[CtBoard], float | None],
+    **extra: Any,
+) -> CtSensorDescription:
+    return EnergyHubSensorEntityDescription[CtBoard](
+        key=key,
+        translation_key=translation_key,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        value_fn=value_fn,
+        **extra,
+    )
+
+
+def _role_power(role: str | None) -> CtSensorDescription:
+    """Sum of the power of a role's channels (all channels when None)."""
+    return _power(
+        f"{role or TOTAL}_power",
+        f"{role}_clamps_power" if role else "total_power",
+        lambda board: board.role_power(role),
+    )
+
+
+def _last_update(board: CtBoard) -> datetime | None:
+    if board.last_timestamp is None:
+        return None
+    return dt_util.utc_from_timestamp(board.last_timestamp)
+
+
+def _gap_attributes(board: CtBoard) -> dict[str, Any]:
+    return {"gaps": board.device.gaps, "gap_seconds": round(board.device.gap_seconds)}
+
+
+def channel_sensor_descriptions(board: CtBoard) -> list[CtSensorDescription]:
+    """Current, power and energy of every channel.
+
+    Keys start with `channel_<id>_`, so a channel may be called `grid` or
+    `total` without clashing with the board's totals.
+    """
+    descriptions: list[CtSensorDescription] = []
+    for channel_id, state in board.channels.items():
+        placeholders = {"channel": state.config.name}
+        prefix = f"channel_{channel_id}"
+
+        def current(board: CtBoard, channel_id: str = channel_id) -> float | None:
+            return board.channels[channel_id].current_a
+
+        def power(board: CtBoard, channel_id: str = channel_id) -> float | None:
+            return board.power(channel_id)
+
+        def energy(board: CtBoard, channel_id: str = channel_id) -> float:
+            return board.channel_energy_kwh[channel_id]
+
+        def restore(board: CtBoard, kwh: float, channel_id: str = channel_id) -> None:
+            board.restore_channel_energy(channel_id, kwh)
+
+        def gaps(board: CtBoard, channel_id: str = channel_id) -> dict[str, Any]:
+            integrator = board.channels[channel_id].integrator
+            return {
+                "gaps": integrator.gaps,
+                "gap_seconds": round(integrator.gap_seconds),
+            }
+
+        descriptions += [
+            EnergyHubSensorEntityDescription[CtBoard](
+                key=f"{prefix}_current",
+                translation_key="channel_current",
+                translation_placeholders=placeholders,
+                native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
+                device_class=SensorDeviceClass.CURRENT,
+                state_class=SensorStateClass.MEASUREMENT,
+                suggested_display_precision=2,
+                value_fn=current,
+            ),
+            _power(
+                f"{prefix}_power",
+                "channel_power",
+                power,
+                translation_placeholders=placeholders,
+            ),
+            _energy(
+                f"{prefix}_energy",
+                "channel_energy",
+                energy,
+                restore,
+                translation_placeholders=placeholders,
+                attributes_fn=gaps,
+            ),
+        ]
+    return descriptions
+
+
+def board_sensor_descriptions(board: CtBoard) -> list[CtSensorDescription]:
+    """Totals, per-role totals and the board's health."""
+    descriptions: list[CtSensorDescription] = [
+        _role_power(None),
+        _role_energy(TOTAL, attributes_fn=_gap_attributes),
+    ]
+    for role in board.roles():
+        descriptions += [_role_power(role.value), _role_energy(role.value)]
+    descriptions += [
+        EnergyHubSensorEntityDescription[CtBoard](
+            key="last_update",
+            translation_key="last_update",
+            device_class=SensorDeviceClass.TIMESTAMP,
+            value_fn=_last_update,
+        ),
+        EnergyHubSensorEntityDescription[CtBoard](
+            key="gaps",
+            translation_key="gaps",
+            entity_category=EntityCategory.DIAGNOSTIC,
+            state_class=SensorStateClass.TOTAL_INCREASING,
+            value_fn=lambda board: board.device.gaps,
+            attributes_fn=_gap_attributes,
+        ),
+        EnergyHubSensorEntityDescription[CtBoard](
+            key="wifi_rssi",
+            translation_key="wifi_rssi",
+            entity_category=EntityCategory.DIAGNOSTIC,
+            native_unit_of_measurement=SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
+            device_class=SensorDeviceClass.SIGNAL_STRENGTH,
+            state_class=SensorStateClass.MEASUREMENT,
+            value_fn=lambda board: board.wifi_rssi,
+        ),
+        EnergyHubSensorEntityDescription[CtBoard](
+            key="uptime",
+            translation_key="uptime",
+            entity_category=EntityCategory.DIAGNOSTIC,
+            native_unit_of_measurement=UnitOfTime.SECONDS,
+            device_class=SensorDeviceClass.DURATION,
+            suggested_unit_of_measurement=UnitOfTime.HOURS,
+            value_fn=lambda board: board.uptime_s,
+        ),
+    ]
+    return descriptions
+
+
+def calibration_descriptions(
+    board: CtBoard,
+) -> list[EnergyHubNumberEntityDescription[CtBoard]]:
+    """A calibration factor per channel, applied to its current."""
+    descriptions: list[EnergyHubNumberEntityDescription[CtBoard]] = []
+    for channel_id, state in board.channels.items():
+
+        def value(board: CtBoard, channel_id: str = channel_id) -> float:
+            return board.channels[channel_id].calibration
+
+        async def set_factor(
+            coordinator: DataUpdateCoordinator[CtBoard],
+            factor: float,
+            channel_id: str = channel_id,
+        ) -> None:
+            coordinator.data.set_calibration(channel_id, factor)
+
+        descriptions.append(
+            EnergyHubNumberEntityDescription[CtBoard](
+                key=f"channel_{channel_id}_calibration",
+                translation_key="channel_calibration",
+                translation_placeholders={"channel": state.config.name},
+                entity_category=EntityCategory.CONFIG,
+                native_min_value=0.5,
+                native_max_value=2.0,
+                native_step=0.001,
+                mode=NumberMode.BOX,
+                value_fn=value,
+                set_fn=set_factor,
+            )
+        )
+    return descriptions

@@ -1,0 +1,162 @@
+"""Register maps as data, and the codec between values and 16-bit words."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+import math
+import struct
+
+
+class Table(StrEnum):
+    """Which Modbus table a register lives in."""
+
+    INPUT = "input"  # function code 04, read-only
+    HOLDING = "holding"  # function code 03 / 06 / 16
+
+
+class DataType(StrEnum):
+    """How the words of a register are interpreted."""
+
+    U16 = "u16"
+    S16 = "s16"
+    U32 = "u32"
+    S32 = "s32"
+    U64 = "u64"
+    S64 = "s64"
+    FLOAT32 = "float32"
+    STRING = "string"
+
+
+class WordOrder(StrEnum):
+    """Order of the 16-bit words of a multi-word value."""
+
+    HIGH_FIRST = "high_first"  # big-endian words (meters)
+    LOW_FIRST = "low_first"  # word-swapped (Sungrow)
+
+
+_WORDS: dict[DataType, int] = {
+    DataType.U16: 1,
+    DataType.S16: 1,
+    DataType.U32: 2,
+    DataType.S32: 2,
+    DataType.U64: 4,
+    DataType.S64: 4,
+    DataType.FLOAT32: 2,
+}
+_STRUCT: dict[DataType, str] = {
+    DataType.U16: "H",
+    DataType.S16: "h",
+    DataType.U32: "I",
+    DataType.S32: "i",
+    DataType.U64: "Q",
+    DataType.S64: "q",
+    DataType.FLOAT32: "f",
+}
+# Raw patterns devices send for "not available" (Sungrow and meters agree).
+_NOT_AVAILABLE: dict[DataType, int] = {
+    DataType.U16: 0xFFFF,
+    DataType.S16: 0x7FFF,
+    DataType.U32: 0xFFFFFFFF,
+    DataType.S32: 0x7FFFFFFF,
+    DataType.U64: 0xFFFFFFFFFFFFFFFF,
+    DataType.S64: 0x7FFFFFFFFFFFFFFF,
+}
+
+type Value = int | float | str
+
+
+@dataclass(frozen=True, slots=True)
+class Register:
+    """One value of a device's register map.
+
+    `address` is the wire address (0-based). The decoded value is the raw
+    number times `scale`; `words` is only needed for strings.
+    """
+
+    key: str
+    table: Table
+    address: int
+    data_type: DataType = DataType.U16
+    scale: float = 1.0
+    word_order: WordOrder = WordOrder.HIGH_FIRST
+    words: int = 0
+
+    def __post_init__(self) -> None:
+        if self.data_type is DataType.STRING:
+            if self.words < 1:
+                raise ValueError(f"{self.key}: a string needs its number of words")
+        elif self.words not in (0, _WORDS[self.data_type]):
+            raise ValueError(
+                f"{self.key}: {self.data_type} has {_WORDS[self.data_type]} words"
+            )
+
+    @property
+    def count(self) -> int:
+        """Number of 16-bit registers the value occupies."""
+        return (
+            self.words if self.data_type is DataType.STRING else _WORDS[self.data_type]
+        )
+
+    @property
+    def end(self) -> int:
+        """First address after the value."""
+        return self.address + self.count
+
+
+def _to_bytes(words: Sequence[int], word_order: WordOrder) -> bytes:
+    ordered = (
+        list(words) if word_order is WordOrder.HIGH_FIRST else list(reversed(words))
+    )
+    return b"".join(word.to_bytes(2, "big") for word in ordered)
+
+
+def _from_bytes(raw: bytes, word_order: WordOrder) -> list[int]:
+    words = [int.from_bytes(raw[i : i + 2], "big") for i in range(0, len(raw), 2)]
+    return words if word_order is WordOrder.HIGH_FIRST else list(reversed(words))
+
+
+def decode_raw(register: Register, words: Sequence[int]) -> int | float | str | None:
+    """Decode the unscaled value of `register` from its words (None = not available)."""
+    if len(words) != register.count:
+        raise ValueError(
+            f"{register.key}: expected {register.count} words, got {len(words)}"
+        )
+    if register.data_type is DataType.STRING:
+        raw = b"".join(word.to_bytes(2, "big") for word in words)
+        text = raw.split(b"\x00", 1)[0].decode("utf-8", errors="replace").strip()
+        return text or None
+    raw = _to_bytes(words, register.word_order)
+    value: int | float = struct.unpack(f">{_STRUCT[register.data_type]}", raw)[0]
+    if register.data_type is DataType.FLOAT32:
+        return None if math.isnan(value) or math.isinf(value) else value
+    unsigned = int.from_bytes(raw, "big")
+    if unsigned == _NOT_AVAILABLE[register.data_type]:
+        return None
+    return value
+
+
+def decode(register: Register, words: Sequence[int]) -> Value | None:
+    """Decode and scale the value of `register` (None = not available)."""
+    value = decode_raw(register, words)
+    if value is None or isinstance(value, str) or register.scale == 1:
+        return value
+    return value * register.scale
+
+
+def encode(register: Register, value: float) -> list[int]:
+    """Encode `value` (in scaled units) into the words to write to `register`."""
+    if register.data_type is DataType.STRING:
+        raise ValueError(f"{register.key}: strings are read-only")
+    # Integers with scale 1 stay exact (64-bit counters exceed a float's precision).
+    raw_value: float = value if register.scale == 1 else value / register.scale
+    if register.data_type is not DataType.FLOAT32:
+        raw_value = round(raw_value)
+    try:
+        raw = struct.pack(f">{_STRUCT[register.data_type]}", raw_value)
+    except struct.error as err:
+        raise ValueError(
+            f"{register.key}: {value} does not fit {register.data_type}"
+        ) from err
+    return _from_bytes(raw, register.word_order)

@@ -1,0 +1,224 @@
+"""Tesla Powerwall source: local gateway telemetry, control through NetZero."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from homeassistant.const import CONF_HOST, CONF_PASSWORD, Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import Entity
+
+from ..const import DOMAIN
+from ..device_source import describe_entities
+from ..errors import DeviceAuthError, EnergyHubError
+from ..source import EnergyHubConfigEntry, EnergyHubSource
+from .config_flow import PowerwallConfigFlow, PowerwallOptionsFlow
+from .const import (
+    CACHE_FOLDER,
+    CONF_EMAIL,
+    CONF_SCAN_INTERVAL,
+    CONF_SITE_ID,
+    CONF_TOKEN,
+    DEFAULT_SCAN_INTERVAL_S,
+    MANUFACTURER,
+)
+from .coordinator import PowerwallControlCoordinator, PowerwallCoordinator
+from .entities import (
+    CONTROL_NUMBERS,
+    CONTROL_SELECTS,
+    CONTROL_SWITCHES,
+    GATEWAY_BINARY_SENSORS,
+    GATEWAY_SENSORS,
+    pack_sensors,
+)
+from .gateway import GatewayInfo, PowerwallGateway
+from .netzero import NetZeroBatteryController, NetZeroClient
+
+CONTROL_PLATFORMS = (Platform.NUMBER, Platform.SELECT, Platform.SWITCH)
+
+__all__ = [
+    "PowerwallConfigFlow",
+    "PowerwallOptionsFlow",
+    "PowerwallSource",
+    "async_setup_source",
+]
+
+
+def gateway_for(hass: HomeAssistant, data: dict[str, Any]) -> PowerwallGateway:
+    """A gateway session for the host and credentials in `data`."""
+    return PowerwallGateway(
+        data[CONF_HOST],
+        data[CONF_PASSWORD],
+        email=data.get(CONF_EMAIL),
+        cache_dir=Path(hass.config.path(CACHE_FOLDER)),
+    )
+
+
+async def async_setup_source(
+    hass: HomeAssistant, entry: EnergyHubConfigEntry
+) -> EnergyHubSource:
+    """Log in to the gateway and start polling it (and NetZero, if configured)."""
+    gateway = gateway_for(hass, dict(entry.data))
+    try:
+        info = await hass.async_add_executor_job(gateway.connect)
+    except DeviceAuthError as err:
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN, translation_key="invalid_auth"
+        ) from err
+    except EnergyHubError as err:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="communication_error",
+            translation_placeholders={"device": "Powerwall", "error": str(err)},
+        ) from err
+    interval = entry.options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL_S)
+    coordinator = PowerwallCoordinator(
+        hass, entry, gateway, timedelta(seconds=interval)
+    )
+    await coordinator.async_config_entry_first_refresh()
+
+    control: PowerwallControlCoordinator | None = None
+    if (token := entry.options.get(CONF_TOKEN)) and (
+        site_id := entry.options.get(CONF_SITE_ID)
+    ):
+        control = PowerwallControlCoordinator(
+            hass, entry, NetZeroClient(async_get_clientsession(hass), token, site_id)
+        )
+        # A cloud outage must not keep the local telemetry from starting: the
+        # control entities stay unavailable until NetZero answers.
+        await control.async_refresh()
+    if control is None:
+        _remove_control_entities(hass, entry)
+    source = PowerwallSource(info, coordinator, control)
+    # The packs hang off the gateway device, which must exist first.
+    gateway_device = dr.async_get(hass).async_get_or_create(
+        config_entry_id=entry.entry_id, **source.device_info
+    )
+    source.gateway_device_id = gateway_device.id
+    return source
+
+
+def _remove_control_entities(hass: HomeAssistant, entry: EnergyHubConfigEntry) -> None:
+    """Forget the control entities of a channel the options no longer have."""
+    registry = er.async_get(hass)
+    for entity in er.async_entries_for_config_entry(registry, entry.entry_id):
+        if entity.domain in CONTROL_PLATFORMS:
+            registry.async_remove(entity.entity_id)
+
+
+class PowerwallSource(EnergyHubSource):
+    """A gateway device, one device per battery pack, and the control entities."""
+
+    # Identities beyond the shared REDACT_KEYS.
+    redact = frozenset({"pack_serials", "site_name", "host"})
+
+    def __init__(
+        self,
+        info: GatewayInfo,
+        coordinator: PowerwallCoordinator,
+        control: PowerwallControlCoordinator | None,
+    ) -> None:
+        """Describe the devices of the gateway `info`."""
+        self.info = info
+        self.coordinator = coordinator
+        self.control = control
+        self.gateway_device_id: str | None = None
+        self.platforms = (Platform.SENSOR, Platform.BINARY_SENSOR)
+        if control is not None:
+            self.platforms += CONTROL_PLATFORMS
+            self.battery_controller = NetZeroBatteryController(control.client)
+        self.device_info = DeviceInfo(
+            identifiers={(DOMAIN, info.din)},
+            name="Powerwall",
+            manufacturer=MANUFACTURER,
+            model="Powerwall gateway",
+            model_id=info.part_number,
+            serial_number=info.din,
+            sw_version=info.firmware,
+            configuration_url=f"https://{coordinator.gateway.host}",
+        )
+
+    def _pack_device(self, number: int, serial: str) -> DeviceInfo:
+        device = DeviceInfo(
+            identifiers={(DOMAIN, serial)},
+            name=f"Powerwall battery {number}",
+            manufacturer=MANUFACTURER,
+            model="Powerwall battery pack",
+            serial_number=serial,
+        )
+        if self.gateway_device_id is not None:
+            device["via_device_id"] = self.gateway_device_id
+        return device
+
+    def entities(self, platform: Platform) -> list[Entity]:
+        """The entities of `platform` on the gateway, its packs and the control channel."""
+        din, coordinator = self.info.din, self.coordinator
+        if platform is Platform.SENSOR:
+            entities = describe_entities(
+                platform, GATEWAY_SENSORS, coordinator, self.device_info, din
+            )
+            for number, serial in enumerate(self.info.pack_serials, start=1):
+                entities += describe_entities(
+                    platform,
+                    pack_sensors(serial),
+                    coordinator,
+                    self._pack_device(number, serial),
+                    serial,
+                )
+            return entities
+        if platform is Platform.BINARY_SENSOR:
+            return describe_entities(
+                platform, GATEWAY_BINARY_SENSORS, coordinator, self.device_info, din
+            )
+        control_descriptions = {
+            Platform.NUMBER: CONTROL_NUMBERS,
+            Platform.SELECT: CONTROL_SELECTS,
+            Platform.SWITCH: CONTROL_SWITCHES,
+        }
+        if self.control is None or platform not in control_descriptions:
+            return []
+        return describe_entities(
+            platform,
+            control_descriptions[platform],
+            self.control,
+            self.device_info,
+            din,
+        )
+
+    async def async_unload(self) -> None:
+        """Stop polling and drop the gateway connections."""
+        await self.coordinator.async_shutdown()
+        if self.control is not None:
+            await self.control.async_shutdown()
+        await self.coordinator.hass.async_add_executor_job(
+            self.coordinator.gateway.close
+        )
+
+    def diagnostics(self) -> dict[str, Any]:
+        """The gateway's identity, last reading and control settings."""
+        control = self.control
+        return {
+            "gateway": {
+                "din": self.info.din,
+                "firmware": self.info.firmware,
+                "site_name": self.info.site_name,
+                "pack_serials": list(self.info.pack_serials),
+                "host": self.coordinator.gateway.host,
+            },
+            "last_update_success": self.coordinator.last_update_success,
+            "reading": self.coordinator.data.as_dict()
+            if self.coordinator.data is not None
+            else None,
+            "control": None
+            if control is None
+            else {
+                "last_update_success": control.last_update_success,
+                "settings": control.data.as_dict() if control.data else None,
+            },
+        }

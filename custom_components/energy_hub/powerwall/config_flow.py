@@ -1,0 +1,313 @@
+"""Config, reauth, reconfigure, discovery and options flows of the Powerwall source."""
+
+from __future__ import annotations
+
+from fnmatch import fnmatch
+from pathlib import Path
+from typing import Any
+
+from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFlow
+from homeassistant.const import CONF_HOST, CONF_PASSWORD
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.selector import (
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
+import probatio as vol
+
+from ..const import CONF_SOURCE, LOGGER, SourceKind
+from ..errors import DeviceAuthError, DeviceRateLimitedError, EnergyHubError
+from .const import (
+    CACHE_FOLDER,
+    CONF_EMAIL,
+    CONF_SCAN_INTERVAL,
+    CONF_SITE_ID,
+    CONF_TOKEN,
+    DEFAULT_SCAN_INTERVAL_S,
+    DHCP_HOSTNAME_PATTERNS,
+    MAX_SCAN_INTERVAL_S,
+    MIN_SCAN_INTERVAL_S,
+)
+from .gateway import DEFAULT_HOST, GatewayInfo, PowerwallGateway
+from .netzero import NetZeroClient, SiteNotFoundError
+
+_PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+_EMAIL = TextSelector(TextSelectorConfig(type=TextSelectorType.EMAIL))
+_CREDENTIALS = {
+    vol.Required(CONF_PASSWORD): _PASSWORD,
+    vol.Optional(CONF_EMAIL): _EMAIL,
+}
+GATEWAY_SCHEMA = vol.Schema(
+    {vol.Required(CONF_HOST, default=DEFAULT_HOST): str} | _CREDENTIALS
+)
+CREDENTIALS_SCHEMA = vol.Schema(_CREDENTIALS)
+CONTROL_FIELDS = {
+    vol.Optional(CONF_TOKEN): _PASSWORD,
+    vol.Optional(CONF_SITE_ID): str,
+}
+
+
+def _gateway_data(user_input: dict[str, Any], host: str) -> dict[str, Any]:
+    data = {
+        CONF_SOURCE: SourceKind.POWERWALL.value,
+        CONF_HOST: host.strip(),
+        CONF_PASSWORD: user_input[CONF_PASSWORD],
+    }
+    if email := (user_input.get(CONF_EMAIL) or "").strip():
+        data[CONF_EMAIL] = email
+    return data
+
+
+async def _async_check_gateway(
+    flow: ConfigFlow | OptionsFlow, data: dict[str, Any]
+) -> tuple[GatewayInfo | None, dict[str, str]]:
+    """Log in and read the gateway's identity; return it or the form errors."""
+    hass = flow.hass
+    gateway = PowerwallGateway(
+        data[CONF_HOST],
+        data[CONF_PASSWORD],
+        email=data.get(CONF_EMAIL),
+        cache_dir=Path(hass.config.path(CACHE_FOLDER)),
+    )
+    try:
+        return await hass.async_add_executor_job(gateway.connect), {}
+    except DeviceAuthError:
+        return None, {"base": "invalid_auth"}
+    except DeviceRateLimitedError:
+        return None, {"base": "rate_limited"}
+    except EnergyHubError:
+        return None, {"base": "cannot_connect"}
+    except Exception:
+        LOGGER.exception("Unexpected error checking the Powerwall gateway")
+        return None, {"base": "unknown"}
+    finally:
+        await hass.async_add_executor_job(gateway.close)
+
+
+async def _async_check_control(
+    flow: ConfigFlow | OptionsFlow, user_input: dict[str, Any]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Check the NetZero token and site id; return the options or the errors."""
+    token = (user_input.get(CONF_TOKEN) or "").strip()
+    site_id = (user_input.get(CONF_SITE_ID) or "").strip()
+    if not token and not site_id:
+        return {}, {}
+    if not token or not site_id:
+        return {}, {"base": "netzero_incomplete"}
+    client = NetZeroClient(async_get_clientsession(flow.hass), token, site_id)
+    try:
+        await client.read()
+    except DeviceAuthError:
+        return {}, {CONF_TOKEN: "invalid_auth"}
+    except SiteNotFoundError:
+        return {}, {CONF_SITE_ID: "site_not_found"}
+    except DeviceRateLimitedError:
+        return {}, {"base": "rate_limited"}
+    except EnergyHubError:
+        return {}, {"base": "cannot_connect"}
+    except Exception:
+        LOGGER.exception("Unexpected error checking the NetZero channel")
+        return {}, {"base": "unknown"}
+    return {CONF_TOKEN: token, CONF_SITE_ID: site_id}, {}
+
+
+class PowerwallConfigFlow(ConfigFlow):
+    """The Powerwall steps of Energy Hub's config flow (a mixin, no domain)."""
+
+    _powerwall_data: dict[str, Any]
+    _powerwall_title: str = "Powerwall"
+    _powerwall_discovered_host: str | None = None
+
+    async def async_step_powerwall(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the gateway's address and the customer password."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = _gateway_data(user_input, user_input[CONF_HOST])
+            info, errors = await _async_check_gateway(self, data)
+            if info is not None:
+                await self.async_set_unique_id(info.din)
+                self._abort_if_unique_id_configured(
+                    updates={CONF_HOST: data[CONF_HOST]}
+                )
+                return await self._async_gateway_checked(info, data)
+        return self.async_show_form(
+            step_id="powerwall",
+            data_schema=self.add_suggested_values_to_schema(GATEWAY_SCHEMA, user_input),
+            errors=errors,
+        )
+
+    async def _async_gateway_checked(
+        self, info: GatewayInfo, data: dict[str, Any]
+    ) -> ConfigFlowResult:
+        self._powerwall_data = data
+        self._powerwall_title = info.site_name or "Powerwall"
+        return await self.async_step_powerwall_control()
+
+    async def async_step_powerwall_control(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Optionally add the NetZero control channel."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            control, errors = await _async_check_control(self, user_input)
+            if not errors:
+                return self.async_create_entry(
+                    title=self._powerwall_title,
+                    data=self._powerwall_data,
+                    options={CONF_SCAN_INTERVAL: DEFAULT_SCAN_INTERVAL_S} | control,
+                )
+        return self.async_show_form(
+            step_id="powerwall_control",
+            data_schema=self.add_suggested_values_to_schema(
+                vol.Schema(CONTROL_FIELDS), user_input
+            ),
+            errors=errors,
+        )
+
+    async def async_step_dhcp(
+        self, discovery_info: DhcpServiceInfo
+    ) -> ConfigFlowResult:
+        """A Tesla gateway asked for an address; other devices go to other sources."""
+        hostname = discovery_info.hostname.lower()
+        if not any(fnmatch(hostname, pattern) for pattern in DHCP_HOSTNAME_PATTERNS):
+            parent = super().async_step_dhcp
+            if getattr(parent, "__func__", None) is ConfigFlow.async_step_dhcp:
+                return self.async_abort(reason="not_supported")
+            return await parent(discovery_info)  # another source's discovery
+        # The gateway's DHCP hostname is its DIN (core's powerwall reads it so too).
+        din = discovery_info.hostname.upper()
+        await self.async_set_unique_id(din)
+        self._abort_if_unique_id_configured(updates={CONF_HOST: discovery_info.ip})
+        if self.hass.config_entries.async_entry_for_domain_unique_id("powerwall", din):
+            # Already in Home Assistant through the core integration: do not
+            # offer the same gateway twice unasked.
+            return self.async_abort(reason="powerwall_core_configured")
+        self._powerwall_discovered_host = discovery_info.ip
+        self.context["title_placeholders"] = {"name": "Powerwall"}
+        return await self.async_step_powerwall_discovery()
+
+    async def async_step_powerwall_discovery(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the password of a discovered gateway."""
+        host = self._powerwall_discovered_host or DEFAULT_HOST
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = _gateway_data(user_input, host)
+            info, errors = await _async_check_gateway(self, data)
+            if info is not None:
+                await self.async_set_unique_id(info.din, raise_on_progress=False)
+                self._abort_if_unique_id_configured(updates={CONF_HOST: host})
+                return await self._async_gateway_checked(info, data)
+        return self.async_show_form(
+            step_id="powerwall_discovery",
+            data_schema=self.add_suggested_values_to_schema(
+                CREDENTIALS_SCHEMA, user_input
+            ),
+            description_placeholders={"host": host},
+            errors=errors,
+        )
+
+    async def async_step_powerwall_reauth(
+        self, entry_data: dict[str, Any]
+    ) -> ConfigFlowResult:
+        """The gateway refused the stored password."""
+        return await self.async_step_powerwall_reauth_confirm()
+
+    async def async_step_powerwall_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the new password."""
+        entry = self._get_reauth_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = _gateway_data(user_input, entry.data[CONF_HOST])
+            info, errors = await _async_check_gateway(self, data)
+            if info is not None:
+                await self.async_set_unique_id(info.din)
+                self._abort_if_unique_id_mismatch(reason="unique_id_mismatch")
+                return self.async_update_reload_and_abort(entry, data=data)
+        return self.async_show_form(
+            step_id="powerwall_reauth_confirm",
+            data_schema=self.add_suggested_values_to_schema(
+                CREDENTIALS_SCHEMA, {CONF_EMAIL: entry.data.get(CONF_EMAIL)}
+            ),
+            description_placeholders={"host": entry.data[CONF_HOST]},
+            errors=errors,
+        )
+
+    async def async_step_powerwall_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change the gateway's address or credentials."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = _gateway_data(user_input, user_input[CONF_HOST])
+            info, errors = await _async_check_gateway(self, data)
+            if info is not None:
+                await self.async_set_unique_id(info.din)
+                self._abort_if_unique_id_mismatch(reason="unique_id_mismatch")
+                return self.async_update_reload_and_abort(entry, data=data)
+        suggested = user_input or {
+            CONF_HOST: entry.data[CONF_HOST],
+            CONF_EMAIL: entry.data.get(CONF_EMAIL),
+        }
+        return self.async_show_form(
+            step_id="powerwall_reconfigure",
+            data_schema=self.add_suggested_values_to_schema(GATEWAY_SCHEMA, suggested),
+            errors=errors,
+        )
+
+
+class PowerwallOptionsFlow(OptionsFlow):
+    """Poll interval and the NetZero control channel."""
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Hand over to the Powerwall options step."""
+        return await self.async_step_powerwall_options(user_input)
+
+    async def async_step_powerwall_options(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change the poll interval or the control channel."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            control, errors = await _async_check_control(self, user_input)
+            if not errors:
+                return self.async_create_entry(
+                    data={CONF_SCAN_INTERVAL: int(user_input[CONF_SCAN_INTERVAL])}
+                    | control
+                )
+        schema = vol.Schema(
+            {
+                vol.Required(
+                    CONF_SCAN_INTERVAL, default=DEFAULT_SCAN_INTERVAL_S
+                ): NumberSelector(
+                    NumberSelectorConfig(
+                        min=MIN_SCAN_INTERVAL_S,
+                        max=MAX_SCAN_INTERVAL_S,
+                        step=1,
+                        unit_of_measurement="s",
+                        mode=NumberSelectorMode.BOX,
+                    )
+                ),
+            }
+            | CONTROL_FIELDS
+        )
+        return self.async_show_form(
+            step_id="powerwall_options",
+            data_schema=self.add_suggested_values_to_schema(
+                schema, user_input or dict(self.config_entry.options)
+            ),
+            errors=errors,
+        )

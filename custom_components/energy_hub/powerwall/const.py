@@ -1,0 +1,23 @@
+"""Constants of the Powerwall source."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Final
+
+CONF_EMAIL: Final = "email"
+CONF_SCAN_INTERVAL: Final = "scan_interval"
+# NetZero control channel (in the entry's options; redacted as "token"/"site_id").
+CONF_TOKEN: Final = "token"  # noqa: S105 - a key name, not a secret
+CONF_SITE_ID: Final = "site_id"
+
+DEFAULT_SCAN_INTERVAL_S: Final = 5
+MIN_SCAN_INTERVAL_S: Final = 1
+MAX_SCAN_INTERVAL_S: Final = 300
+CONTROL_SCAN_INTERVAL: Final = timedelta(seconds=60)
+# Where pypowerwall keeps its session cookies, under Home Assistant's config folder.
+CACHE_FOLDER: Final = ".storage/energy_hub_powerwall"
+
+MANUFACTURER: Final = "Tesla"
+# DHCP hostnames of Tesla gateways (the same patterns as core's powerwall integration).
+DHCP_HOSTNAME_PATTERNS: Final = ("1118431-*", "1232100-*", "teslapw_*")

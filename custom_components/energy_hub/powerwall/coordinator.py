@@ -1,0 +1,63 @@
+"""Coordinators of the Powerwall source: gateway telemetry and NetZero control."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from homeassistant.core import HomeAssistant
+
+from ..coordinator import EnergyHubCoordinator
+from ..errors import DeviceAuthError, DeviceRejectedError
+from ..source import EnergyHubConfigEntry
+from .const import CONTROL_SCAN_INTERVAL
+from .gateway import PowerwallGateway, PowerwallReading
+from .netzero import ControlSettings, NetZeroClient
+
+
+class PowerwallCoordinator(EnergyHubCoordinator[PowerwallReading]):
+    """Poll the gateway through its (blocking) pypowerwall session."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: EnergyHubConfigEntry,
+        gateway: PowerwallGateway,
+        update_interval: timedelta,
+    ) -> None:
+        """Poll `gateway` every `update_interval`."""
+        super().__init__(
+            hass,
+            entry,
+            name=f"Powerwall {gateway.host}",
+            update_interval=update_interval,
+        )
+        self.gateway = gateway
+
+    async def _async_fetch(self) -> PowerwallReading:
+        return await self.hass.async_add_executor_job(self.gateway.read)
+
+
+class PowerwallControlCoordinator(EnergyHubCoordinator[ControlSettings]):
+    """Read the control settings from NetZero (a cloud API: polled slowly)."""
+
+    def __init__(
+        self, hass: HomeAssistant, entry: EnergyHubConfigEntry, client: NetZeroClient
+    ) -> None:
+        """Read the settings behind `client` every minute and after each write."""
+        super().__init__(
+            hass,
+            entry,
+            name="Powerwall control (NetZero)",
+            update_interval=CONTROL_SCAN_INTERVAL,
+        )
+        self.client = client
+
+    async def _async_fetch(self) -> ControlSettings:
+        try:
+            return await self.client.read()
+        except DeviceAuthError as err:
+            # The token lives in the options, not in the gateway login that a
+            # reauth flow asks for: report it instead of starting reauth.
+            raise DeviceRejectedError(
+                "NetZero refused the token; enter a new one in the options"
+            ) from err

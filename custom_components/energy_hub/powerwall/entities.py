@@ -1,0 +1,362 @@
+"""The Powerwall source's entities: every one is defined here, as data."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
+from homeassistant.components.number import NumberMode
+from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
+from homeassistant.const import (
+    PERCENTAGE,
+    EntityCategory,
+    UnitOfElectricCurrent,
+    UnitOfElectricPotential,
+    UnitOfEnergy,
+    UnitOfFrequency,
+    UnitOfPower,
+)
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
+
+from ..binary_sensor import EnergyHubBinarySensorEntityDescription
+from ..number import EnergyHubNumberEntityDescription
+from ..select import EnergyHubSelectEntityDescription
+from ..sensor import EnergyHubSensorEntityDescription
+from ..switch import EnergyHubSwitchEntityDescription
+from .coordinator import PowerwallControlCoordinator
+from .gateway import PackReading, PowerwallReading, app_scaled
+from .netzero import EXPORT_RULES, OPERATIONAL_MODES, ControlSettings
+
+type SensorDescription = EnergyHubSensorEntityDescription[PowerwallReading]
+type BinaryDescription = EnergyHubBinarySensorEntityDescription[PowerwallReading]
+
+# Idle packs read a few watts either way; below this the battery is charging.
+CHARGING_THRESHOLD_W = -50.0
+# Lifetime totals may not grow faster than this (kWh per hour = average kW):
+# more than any home's connection, so only glitches are withheld.
+MAX_HOME_RATE_KW = 100.0
+
+GRID_STATES = ("connected", "islanded", "transitioning")
+_GRID_STATUS = {
+    "SystemGridConnected": "connected",
+    "SystemIslandedActive": "islanded",
+    "SystemIslandedReady": "islanded",
+    "SystemMicroGridFaulted": "islanded",
+    "SystemWaitForUser": "islanded",
+    "SystemTransitionToGrid": "transitioning",
+    "SystemTransitionToIsland": "transitioning",
+}
+
+
+def grid_state(data: PowerwallReading) -> str | None:
+    """The grid status as one of `GRID_STATES` (None when not reported)."""
+    return _GRID_STATUS.get(data.grid_status or "")
+
+
+def _kwh(wh: float | None) -> float | None:
+    return None if wh is None else round(wh / 1000.0, 3)
+
+
+def _power(meter: str) -> Callable[[PowerwallReading], float | None]:
+    return lambda data: data.meter(meter).power_w
+
+
+def _round_trip_efficiency(data: PowerwallReading) -> float | None:
+    battery = data.meter("battery")
+    charged, discharged = battery.imported_wh, battery.exported_wh
+    if not charged or not discharged:
+        return None
+    return round(100.0 * discharged / charged, 1)
+
+
+def _power_sensor(key: str, meter: str) -> SensorDescription:
+    return EnergyHubSensorEntityDescription[PowerwallReading](
+        key=key,
+        translation_key=key,
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        suggested_display_precision=0,
+        value_fn=_power(meter),
+    )
+
+
+def _lifetime_sensor(
+    key: str, value_fn: Callable[[PowerwallReading], float | None]
+) -> SensorDescription:
+    return EnergyHubSensorEntityDescription[PowerwallReading](
+        key=key,
+        translation_key=key,
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2,
+        lifetime_total=True,
+        max_rate=MAX_HOME_RATE_KW,
+        value_fn=lambda data: _kwh(value_fn(data)),
+    )
+
+
+def _phase(index: int, *, voltage: bool) -> Callable[[PowerwallReading], float | None]:
+    def read(data: PowerwallReading) -> float | None:
+        values = data.phase_voltage_v if voltage else data.phase_current_a
+        return values[index]
+
+    return read
+
+
+def _phase_sensors() -> tuple[SensorDescription, ...]:
+    descriptions: list[SensorDescription] = []
+    for index, phase in enumerate(("l1", "l2", "l3")):
+        descriptions += [
+            EnergyHubSensorEntityDescription[PowerwallReading](
+                key=f"voltage_{phase}",
+                translation_key=f"voltage_{phase}",
+                device_class=SensorDeviceClass.VOLTAGE,
+                state_class=SensorStateClass.MEASUREMENT,
+                native_unit_of_measurement=UnitOfElectricPotential.VOLT,
+                suggested_display_precision=1,
+                entity_registry_enabled_default=False,
+                value_fn=_phase(index, voltage=True),
+            ),
+            EnergyHubSensorEntityDescription[PowerwallReading](
+                key=f"current_{phase}",
+                translation_key=f"current_{phase}",
+                device_class=SensorDeviceClass.CURRENT,
+                state_class=SensorStateClass.MEASUREMENT,
+                native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
+                suggested_display_precision=2,
+                entity_registry_enabled_default=False,
+                value_fn=_phase(index, voltage=False),
+            ),
+        ]
+    return tuple(descriptions)
+
+
+GATEWAY_SENSORS: tuple[SensorDescription, ...] = (
+    # Signs as the gateway and HA's Energy dashboard both use them:
+    # grid + = import, battery + = discharging.
+    _power_sensor("grid_power", "site"),
+    _power_sensor("home_power", "load"),
+    _power_sensor("solar_power", "solar"),
+    _power_sensor("battery_power", "battery"),
+    _lifetime_sensor("grid_imported", lambda d: d.meter("site").imported_wh),
+    _lifetime_sensor("grid_exported", lambda d: d.meter("site").exported_wh),
+    # The solar meter counts production as "exported", the load meter
+    # consumption as "imported", the battery meter discharge as "exported".
+    _lifetime_sensor("solar_produced", lambda d: d.meter("solar").exported_wh),
+    _lifetime_sensor("home_consumed", lambda d: d.meter("load").imported_wh),
+    _lifetime_sensor("battery_charged", lambda d: d.meter("battery").imported_wh),
+    _lifetime_sensor("battery_discharged", lambda d: d.meter("battery").exported_wh),
+    EnergyHubSensorEntityDescription[PowerwallReading](
+        key="state_of_charge",
+        translation_key="state_of_charge",
+        device_class=SensorDeviceClass.BATTERY,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=PERCENTAGE,
+        suggested_display_precision=1,
+        value_fn=lambda data: app_scaled(data.soe_percent),
+    ),
+    EnergyHubSensorEntityDescription[PowerwallReading](
+        key="state_of_charge_raw",
+        translation_key="state_of_charge_raw",
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=PERCENTAGE,
+        suggested_display_precision=1,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda data: data.soe_percent,
+    ),
+    EnergyHubSensorEntityDescription[PowerwallReading](
+        key="energy_remaining",
+        translation_key="energy_remaining",
+        device_class=SensorDeviceClass.ENERGY_STORAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2,
+        value_fn=lambda data: _kwh(data.energy_remaining_wh),
+    ),
+    EnergyHubSensorEntityDescription[PowerwallReading](
+        key="full_pack_energy",
+        translation_key="full_pack_energy",
+        device_class=SensorDeviceClass.ENERGY_STORAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda data: _kwh(data.full_pack_wh),
+    ),
+    EnergyHubSensorEntityDescription[PowerwallReading](
+        key="backup_reserve",
+        translation_key="backup_reserve",
+        native_unit_of_measurement=PERCENTAGE,
+        suggested_display_precision=0,
+        value_fn=lambda data: app_scaled(data.backup_reserve_percent),
+    ),
+    EnergyHubSensorEntityDescription[PowerwallReading](
+        key="frequency",
+        translation_key="frequency",
+        device_class=SensorDeviceClass.FREQUENCY,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfFrequency.HERTZ,
+        suggested_display_precision=2,
+        value_fn=lambda data: data.frequency_hz,
+    ),
+    EnergyHubSensorEntityDescription[PowerwallReading](
+        key="grid_status",
+        translation_key="powerwall_grid_status",
+        device_class=SensorDeviceClass.ENUM,
+        options=list(GRID_STATES),
+        value_fn=grid_state,
+    ),
+    EnergyHubSensorEntityDescription[PowerwallReading](
+        key="round_trip_efficiency",
+        translation_key="round_trip_efficiency",
+        native_unit_of_measurement=PERCENTAGE,
+        suggested_display_precision=1,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=_round_trip_efficiency,
+    ),
+    *_phase_sensors(),
+)
+
+GATEWAY_BINARY_SENSORS: tuple[BinaryDescription, ...] = (
+    EnergyHubBinarySensorEntityDescription[PowerwallReading](
+        key="grid_connected",
+        translation_key="grid_connected",
+        device_class=BinarySensorDeviceClass.POWER,
+        value_fn=lambda data: (
+            None if (state := grid_state(data)) is None else state == "connected"
+        ),
+    ),
+    EnergyHubBinarySensorEntityDescription[PowerwallReading](
+        key="sitemaster_running",
+        translation_key="sitemaster_running",
+        device_class=BinarySensorDeviceClass.RUNNING,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda data: data.sitemaster_running,
+    ),
+    EnergyHubBinarySensorEntityDescription[PowerwallReading](
+        key="connected_to_tesla",
+        translation_key="connected_to_tesla",
+        device_class=BinarySensorDeviceClass.CONNECTIVITY,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda data: data.connected_to_tesla,
+    ),
+    EnergyHubBinarySensorEntityDescription[PowerwallReading](
+        key="battery_charging",
+        translation_key="battery_charging",
+        device_class=BinarySensorDeviceClass.BATTERY_CHARGING,
+        value_fn=lambda data: (
+            None
+            if (power := data.meter("battery").power_w) is None
+            else power < CHARGING_THRESHOLD_W
+        ),
+    ),
+)
+
+
+def _pack_value(
+    serial: str, value_fn: Callable[[PackReading], float | None]
+) -> Callable[[PowerwallReading], float | None]:
+    def read(data: PowerwallReading) -> float | None:
+        pack = data.packs.get(serial)
+        return None if pack is None else value_fn(pack)
+
+    return read
+
+
+def pack_sensors(serial: str) -> tuple[SensorDescription, ...]:
+    """The sensors of the battery pack `serial` (a device of its own)."""
+    return (
+        EnergyHubSensorEntityDescription[PowerwallReading](
+            key="pack_power",
+            translation_key="battery_power",
+            device_class=SensorDeviceClass.POWER,
+            state_class=SensorStateClass.MEASUREMENT,
+            native_unit_of_measurement=UnitOfPower.WATT,
+            suggested_display_precision=0,
+            value_fn=_pack_value(serial, lambda pack: pack.power_w),
+        ),
+        EnergyHubSensorEntityDescription[PowerwallReading](
+            key="pack_energy_remaining",
+            translation_key="energy_remaining",
+            device_class=SensorDeviceClass.ENERGY_STORAGE,
+            state_class=SensorStateClass.MEASUREMENT,
+            native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+            suggested_display_precision=2,
+            value_fn=_pack_value(serial, lambda pack: _kwh(pack.energy_remaining_wh)),
+        ),
+        EnergyHubSensorEntityDescription[PowerwallReading](
+            key="pack_full_energy",
+            translation_key="full_pack_energy",
+            device_class=SensorDeviceClass.ENERGY_STORAGE,
+            state_class=SensorStateClass.MEASUREMENT,
+            native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+            suggested_display_precision=2,
+            entity_category=EntityCategory.DIAGNOSTIC,
+            value_fn=_pack_value(serial, lambda pack: _kwh(pack.full_pack_wh)),
+        ),
+    )
+
+
+def _writer[T](
+    key: str,
+) -> Callable[[DataUpdateCoordinator[ControlSettings], T], Awaitable[None]]:
+    """A `set_fn` writing the NetZero setting `key` (read back by the client)."""
+
+    async def write(
+        coordinator: DataUpdateCoordinator[ControlSettings], value: T
+    ) -> None:
+        if not isinstance(coordinator, PowerwallControlCoordinator):
+            raise TypeError("control entities need the NetZero coordinator")
+        await coordinator.client.write(**{key: value})
+
+    return write
+
+
+# Control entities exist before NetZero first answers (a cloud outage must not
+# hold up the local telemetry): their `data` may still be None.
+CONTROL_NUMBERS = (
+    EnergyHubNumberEntityDescription[ControlSettings](
+        key="backup_reserve_setting",
+        translation_key="backup_reserve_setting",
+        entity_category=EntityCategory.CONFIG,
+        native_unit_of_measurement=PERCENTAGE,
+        native_min_value=0,
+        native_max_value=100,
+        native_step=1,
+        mode=NumberMode.SLIDER,
+        value_fn=lambda data: data.backup_reserve_percent if data else None,
+        set_fn=_writer("backup_reserve_percent"),
+    ),
+)
+
+CONTROL_SELECTS = (
+    EnergyHubSelectEntityDescription[ControlSettings](
+        key="operation_mode",
+        translation_key="powerwall_operation_mode",
+        entity_category=EntityCategory.CONFIG,
+        options=list(OPERATIONAL_MODES),
+        value_fn=lambda data: data.operational_mode if data else None,
+        set_fn=_writer("operational_mode"),
+    ),
+    EnergyHubSelectEntityDescription[ControlSettings](
+        key="energy_exports",
+        translation_key="powerwall_energy_exports",
+        entity_category=EntityCategory.CONFIG,
+        options=list(EXPORT_RULES),
+        value_fn=lambda data: data.energy_exports if data else None,
+        set_fn=_writer("energy_exports"),
+    ),
+)
+
+CONTROL_SWITCHES = (
+    EnergyHubSwitchEntityDescription[ControlSettings](
+        key="grid_charging",
+        translation_key="grid_charging",
+        entity_category=EntityCategory.CONFIG,
+        value_fn=lambda data: data.grid_charging if data else None,
+        set_fn=_writer("grid_charging"),
+    ),
+)

@@ -1,0 +1,386 @@
+"""Read a Powerwall gateway through pypowerwall; Home-Assistant-free.
+
+pypowerwall is synchronous (requests) and swallows most failures, returning
+None after logging them. This wrapper runs one pypowerwall session per
+gateway (call it from an executor thread), bypasses pypowerwall's answer
+cache so every poll is fresh, and turns its outcomes into the errors of
+`errors.py`:
+
+- a rejected login (pypowerwall's `LoginError`, raised when a 401 answer
+  makes it log in again and the gateway refuses) → `DeviceAuthError`;
+- a 429 (pypowerwall then pauses every call for five minutes by itself,
+  answering None without touching the network) → `DeviceRateLimitedError`
+  for as long as that pause lasts: a back-off, not a retry loop;
+- no answer, a 5xx, a timeout or a body that is not JSON →
+  `DeviceConnectionError`.
+
+An expired session needs nothing from us: pypowerwall logs in again on the
+401 and repeats the call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+import hashlib
+import logging
+import math
+from pathlib import Path
+import threading
+import time
+from typing import Any
+
+import pypowerwall
+from pypowerwall.local.exceptions import LoginError
+
+from ..errors import DeviceAuthError, DeviceConnectionError, DeviceRateLimitedError
+
+DEFAULT_HOST = "192.168.91.1"
+DEFAULT_TIMEOUT_S = 5.0
+METER_NAMES = ("site", "load", "solar", "battery")
+
+# The Tesla app hides the bottom 5 % of the pack: app = (raw - 5) / 0.95.
+APP_RESERVED_PERCENT = 5.0
+
+
+class _DemoteToDebug(logging.Filter):
+    """Log pypowerwall's own failure messages at debug level.
+
+    pypowerwall logs an error for every failed call, every poll; the
+    coordinator already reports a failure once (and its recovery), so the
+    library's lines are kept for debug logging only.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno > logging.DEBUG:
+            record.levelno = logging.DEBUG
+            record.levelname = logging.getLevelName(logging.DEBUG)
+        return True
+
+
+for _name in ("pypowerwall", "pypowerwall.local.pypowerwall_local"):
+    _logger = logging.getLogger(_name)
+    if not any(isinstance(f, _DemoteToDebug) for f in _logger.filters):
+        _logger.addFilter(_DemoteToDebug())
+
+
+def app_scaled(raw_percent: float | None) -> float | None:
+    """Convert a raw gateway percentage to the Tesla app's scale (0-100)."""
+    if raw_percent is None:
+        return None
+    return min(max((raw_percent - APP_RESERVED_PERCENT) / 0.95, 0.0), 100.0)
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayInfo:
+    """What identifies a gateway: read once at setup."""
+
+    din: str
+    firmware: str | None
+    site_name: str | None
+    pack_serials: tuple[str, ...] = ()
+    part_number: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MeterReading:
+    """One aggregate meter: power (W) and lifetime counters (Wh) as reported."""
+
+    power_w: float | None
+    imported_wh: float | None
+    exported_wh: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class PackReading:
+    """One battery pack (a `battery_blocks` entry)."""
+
+    power_w: float | None
+    energy_remaining_wh: float | None
+    full_pack_wh: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class PowerwallReading:
+    """One poll of the gateway; None where the gateway did not report a value.
+
+    Signs are the gateway's, which are also what Home Assistant's Energy
+    dashboard expects: site + = importing from the grid, battery + =
+    discharging.
+    """
+
+    meters: Mapping[str, MeterReading] = field(default_factory=dict)
+    frequency_hz: float | None = None
+    soe_percent: float | None = None  # raw gateway figure
+    energy_remaining_wh: float | None = None
+    full_pack_wh: float | None = None
+    backup_reserve_percent: float | None = None  # raw gateway figure
+    operation_mode: str | None = None
+    grid_status: str | None = None
+    sitemaster_running: bool | None = None
+    connected_to_tesla: bool | None = None
+    phase_voltage_v: tuple[float | None, ...] = (None, None, None)
+    phase_current_a: tuple[float | None, ...] = (None, None, None)
+    packs: Mapping[str, PackReading] = field(default_factory=dict)
+
+    def meter(self, name: str) -> MeterReading:
+        """The named meter, or one with nothing reported when it is missing."""
+        return self.meters.get(name) or MeterReading(None, None, None)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The reading as plain data (diagnostics)."""
+        return asdict(self) | {
+            "meters": {name: asdict(m) for name, m in self.meters.items()},
+            "packs": [asdict(p) for p in self.packs.values()],  # serials left out
+        }
+
+
+def number(value: Any) -> float | None:
+    """A finite number from a JSON value, else None (bools are not numbers)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    result = float(value)
+    return result if math.isfinite(result) else None
+
+
+def cache_file(cache_dir: Path, host: str, password: str) -> Path:
+    """Where pypowerwall keeps the session cookies for this host and password.
+
+    The password is part of the name so that a cached session never
+    stands in for a password that was not checked.
+    """
+    digest = hashlib.sha256(f"{host}\0{password}".encode()).hexdigest()[:16]
+    return cache_dir / f"powerwall-{digest}.json"
+
+
+class PowerwallGateway:
+    """One pypowerwall session with one gateway; blocking, call from a thread."""
+
+    def __init__(
+        self,
+        host: str,
+        password: str,
+        *,
+        email: str | None,
+        cache_dir: Path,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+    ) -> None:
+        """Remember the settings; nothing is sent before `connect`."""
+        self.host = host
+        self._password = password
+        self._email = email or "nobody@nowhere.com"  # pypowerwall's own default
+        self._cache_dir = cache_dir
+        self._timeout_s = timeout_s
+        self._powerwall: pypowerwall.Powerwall | None = None
+        self._lock = threading.Lock()
+
+    def connect(self) -> GatewayInfo:
+        """Log in and read the gateway's identity; raise an `EnergyHubError`."""
+        with self._lock:
+            self._cache_dir.mkdir(parents=True, exist_ok=True)
+            self._powerwall = pypowerwall.Powerwall(
+                host=self.host,
+                password=self._password,
+                email=self._email,
+                timeout=self._timeout_s,
+                # No answer cache: after a re-login pypowerwall repeats the call
+                # without `force` and would hand back the previous answer.
+                pwcacheexpire=0,
+                cachefile=str(cache_file(self._cache_dir, self.host, self._password)),
+                failover=False,  # never fall back to Tesla's cloud on a failed login
+            )
+            status = self._get("/api/status")
+            # site_info needs a session: this is where the password is checked.
+            site_info = self._get("/api/site_info")
+            try:
+                powerwalls = self._get("/api/powerwalls")
+            except DeviceConnectionError:
+                powerwalls = {}  # Powerwall 3 gateways answer 404 here
+        if not isinstance(status, dict) or not isinstance(site_info, dict):
+            raise DeviceConnectionError("the gateway answered something unexpected")
+        din = status.get("din")
+        if not isinstance(din, str) or not din:
+            raise DeviceConnectionError("the gateway did not report its DIN")
+        packs = powerwalls.get("powerwalls") if isinstance(powerwalls, dict) else None
+        serials = tuple(
+            pack["PackageSerialNumber"]
+            for pack in packs or ()
+            if isinstance(pack, dict)
+            and isinstance(pack.get("PackageSerialNumber"), str)
+        )
+        firmware = status.get("version")
+        site_name = site_info.get("site_name")
+        return GatewayInfo(
+            din=din,
+            firmware=firmware.split(" ")[0] if isinstance(firmware, str) else None,
+            site_name=site_name if isinstance(site_name, str) else None,
+            pack_serials=serials,
+            part_number=din.split("--")[0] if "--" in din else None,
+        )
+
+    def read(self) -> PowerwallReading:
+        """Poll the live endpoints once; raise an `EnergyHubError` on failure."""
+        with self._lock:
+            try:
+                aggregates = self._get("/api/meters/aggregates")
+            except DeviceConnectionError:
+                # While the controller is stopped the live endpoints answer 502
+                # but sitemaster still says so; if it does not answer either,
+                # the gateway is gone.
+                return self._read_stopped()
+            sitemaster = self._optional("/api/sitemaster")
+            soe = self._optional("/api/system_status/soe")
+            system_status = self._optional("/api/system_status")
+            grid = self._optional("/api/system_status/grid_status")
+            operation = self._optional("/api/operation")
+            site_meters = self._optional("/api/meters/site")
+        return _reading(
+            aggregates, sitemaster, soe, system_status, grid, operation, site_meters
+        )
+
+    def close(self) -> None:
+        """Drop the pooled connections; the cached session stays for next time."""
+        with self._lock:
+            if self._powerwall is not None:
+                session = getattr(self._powerwall.client, "session", None)
+                if hasattr(session, "close") and session is not None:
+                    session.close()
+                self._powerwall = None
+
+    def _read_stopped(self) -> PowerwallReading:
+        sitemaster = self._get("/api/sitemaster")
+        if not isinstance(sitemaster, dict) or sitemaster.get("running") is not False:
+            raise DeviceConnectionError("the gateway sent no meter readings")
+        return PowerwallReading(
+            sitemaster_running=False,
+            connected_to_tesla=_bool(sitemaster.get("connected_to_tesla")),
+        )
+
+    def _optional(self, api: str) -> Any:
+        """An endpoint whose failure only leaves its values unreported."""
+        try:
+            return self._get(api)
+        except DeviceConnectionError:
+            return None
+
+    def _get(self, api: str) -> Any:
+        powerwall = self._powerwall
+        if powerwall is None:
+            raise DeviceConnectionError("not connected")
+        try:
+            # force: pypowerwall would otherwise answer from its cache, and keep
+            # answering None for minutes after a single 503.
+            payload = powerwall.poll(api, force=True)
+        except LoginError as err:
+            if "HTTP 429" in str(err):
+                raise DeviceRateLimitedError(
+                    "the gateway refuses logins for a while (too many attempts)"
+                ) from err
+            if "Invalid Powerwall Login" in str(err):
+                raise DeviceAuthError("the gateway refused the password") from err
+            raise DeviceConnectionError(f"login failed: {err}") from err
+        except OSError as err:  # pypowerwall raises ConnectionError on login
+            raise DeviceConnectionError(f"cannot reach the gateway: {err}") from err
+        if isinstance(payload, (dict, list)):
+            return payload
+        cooldown_until = getattr(powerwall.client, "pwcooldown", 0)
+        if cooldown_until > time.perf_counter():
+            raise DeviceRateLimitedError(
+                f"the gateway answered 429; pausing for {cooldown_until - time.perf_counter():.0f} s"
+            )
+        raise DeviceConnectionError(f"no valid answer from {api}")
+
+
+def _bool(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def _meters(aggregates: Any) -> dict[str, MeterReading]:
+    meters: dict[str, MeterReading] = {}
+    if not isinstance(aggregates, dict):
+        return meters
+    for name in METER_NAMES:
+        if isinstance(meter := aggregates.get(name), dict):
+            meters[name] = MeterReading(
+                power_w=number(meter.get("instant_power")),
+                imported_wh=number(meter.get("energy_imported")),
+                exported_wh=number(meter.get("energy_exported")),
+            )
+    return meters
+
+
+def _packs(system_status: Any) -> dict[str, PackReading]:
+    blocks = (
+        system_status.get("battery_blocks") if isinstance(system_status, dict) else None
+    )
+    packs: dict[str, PackReading] = {}
+    for block in blocks if isinstance(blocks, list) else ():
+        if isinstance(block, dict) and isinstance(
+            serial := block.get("PackageSerialNumber"), str
+        ):
+            packs[serial] = PackReading(
+                power_w=number(block.get("p_out")),
+                energy_remaining_wh=number(block.get("nominal_energy_remaining")),
+                full_pack_wh=number(block.get("nominal_full_pack_energy")),
+            )
+    return packs
+
+
+def _phases(
+    site_meters: Any,
+) -> tuple[tuple[float | None, ...], tuple[float | None, ...]]:
+    readings: Any = None
+    if (
+        isinstance(site_meters, list)
+        and site_meters
+        and isinstance(site_meters[0], dict)
+    ):
+        readings = site_meters[0].get("Cached_readings")
+    if not isinstance(readings, dict):
+        return (None, None, None), (None, None, None)
+    # An unused leg (split phase's L3) reads 0 V: not a value to show.
+    voltages = tuple(
+        v if (v := number(readings.get(key))) else None
+        for key in ("v_l1n", "v_l2n", "v_l3n")
+    )
+    currents = tuple(
+        number(readings.get(key)) if voltages[i] is not None else None
+        for i, key in enumerate(("i_a_current", "i_b_current", "i_c_current"))
+    )
+    return voltages, currents
+
+
+def _reading(  # noqa: PLR0917 - one argument per endpoint, in poll order
+    aggregates: Any,
+    sitemaster: Any,
+    soe: Any,
+    system_status: Any,
+    grid: Any,
+    operation: Any,
+    site_meters: Any,
+) -> PowerwallReading:
+    def field_of(body: Any, key: str) -> Any:
+        return body.get(key) if isinstance(body, dict) else None
+
+    meters = _meters(aggregates)
+    site = aggregates.get("site") if isinstance(aggregates, dict) else None
+    # Newer firmware reports 0 Hz: no reading rather than a real 0.
+    frequency = number(field_of(site, "frequency")) or None
+    mode = field_of(operation, "real_mode")
+    grid_status = field_of(grid, "grid_status")
+    voltages, currents = _phases(site_meters)
+    return PowerwallReading(
+        meters=meters,
+        frequency_hz=frequency,
+        soe_percent=number(field_of(soe, "percentage")),
+        energy_remaining_wh=number(field_of(system_status, "nominal_energy_remaining")),
+        full_pack_wh=number(field_of(system_status, "nominal_full_pack_energy")),
+        backup_reserve_percent=number(field_of(operation, "backup_reserve_percent")),
+        operation_mode=mode if isinstance(mode, str) else None,
+        grid_status=grid_status if isinstance(grid_status, str) else None,
+        sitemaster_running=_bool(field_of(sitemaster, "running")),
+        connected_to_tesla=_bool(field_of(sitemaster, "connected_to_tesla")),
+        phase_voltage_v=voltages,
+        phase_current_a=currents,
+        packs=_packs(system_status),
+    )

@@ -1,0 +1,209 @@
+"""The NetZero control channel for a Powerwall; Home-Assistant-free.
+
+The local gateway does not take settings from most owners, so backup
+reserve, operation mode, exports and grid charging go through NetZero's API:
+`GET`/`POST {base}/api/v1/{site_id}/config` with a bearer token. Every write
+is read back with a fresh GET and must show the value written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import asdict, dataclass
+from typing import Any, Final
+
+import aiohttp
+
+from ..battery import BatterySettings
+from ..errors import (
+    DeviceAuthError,
+    DeviceConnectionError,
+    DeviceRateLimitedError,
+    DeviceRejectedError,
+    WriteVerifyError,
+)
+
+DEFAULT_BASE_URL: Final = "https://api.netzeroapp.io"
+TIMEOUT_S: Final = 15.0
+OPERATIONAL_MODES: Final = ("autonomous", "self_consumption")
+EXPORT_RULES: Final = ("pv_only", "battery_ok", "never")
+SETTING_KEYS: Final = (
+    "backup_reserve_percent",
+    "operational_mode",
+    "energy_exports",
+    "grid_charging",
+)
+
+
+class SiteNotFoundError(DeviceRejectedError):
+    """NetZero knows no site with this id (for this token)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ControlSettings:
+    """The site's control settings as NetZero reports them (app scale)."""
+
+    backup_reserve_percent: float | None
+    operational_mode: str | None
+    energy_exports: str | None
+    grid_charging: bool | None
+    percentage_charged: float | None
+    grid_status: str | None
+
+    @classmethod
+    def from_body(cls, body: Any) -> ControlSettings:
+        """Parse a config answer; fields of the wrong type become None."""
+        if not isinstance(body, dict):
+            raise DeviceConnectionError(
+                "NetZero answered something other than a config"
+            )
+
+        def number(key: str) -> float | None:
+            value = body.get(key)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                return None
+            return float(value)
+
+        def choice(key: str, allowed: tuple[str, ...] | None) -> str | None:
+            value = body.get(key)
+            if not isinstance(value, str):
+                return None
+            return value if allowed is None or value in allowed else None
+
+        grid_charging = body.get("grid_charging")
+        return cls(
+            backup_reserve_percent=number("backup_reserve_percent"),
+            operational_mode=choice("operational_mode", OPERATIONAL_MODES),
+            energy_exports=choice("energy_exports", EXPORT_RULES),
+            grid_charging=grid_charging if isinstance(grid_charging, bool) else None,
+            percentage_charged=number("percentage_charged"),
+            grid_status=choice("grid_status", None),
+        )
+
+    def settings(self) -> dict[str, Any]:
+        """The writable settings."""
+        return {key: getattr(self, key) for key in SETTING_KEYS}
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data (diagnostics)."""
+        return asdict(self)
+
+
+class NetZeroClient:
+    """Read and write one site's settings through the NetZero API."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        token: str,
+        site_id: str,
+        base_url: str | None = None,
+    ) -> None:
+        """Use `session` for every call (the caller owns it)."""
+        self._session = session
+        self._token = token
+        base = (
+            base_url or DEFAULT_BASE_URL
+        )  # read at call time: tests point it at a simulator
+        self._url = f"{base.rstrip('/')}/api/v1/{site_id}/config"
+
+    async def read(self) -> ControlSettings:
+        """Read the current settings."""
+        return ControlSettings.from_body(await self._request("GET"))
+
+    async def write(self, **changes: Any) -> ControlSettings:
+        """Write settings, then read them back; raise unless they all took."""
+        unknown = set(changes) - set(SETTING_KEYS)
+        if unknown:
+            raise ValueError(f"not a NetZero setting: {sorted(unknown)}")
+        await self._request("POST", changes)
+        confirmed = await self.read()
+        for key, wanted in changes.items():
+            got = getattr(confirmed, key)
+            if got != wanted:
+                raise WriteVerifyError(f"{key} reads {got!r} after writing {wanted!r}")
+        return confirmed
+
+    async def _request(self, method: str, body: dict[str, Any] | None = None) -> Any:
+        try:
+            async with self._session.request(
+                method,
+                self._url,
+                json=body,
+                headers={"Authorization": f"Bearer {self._token}"},
+                timeout=aiohttp.ClientTimeout(total=TIMEOUT_S),
+            ) as response:
+                if response.status in (401, 403):
+                    raise DeviceAuthError("NetZero refused the token")
+                if response.status == 404:
+                    raise SiteNotFoundError("NetZero knows no such site")
+                if response.status == 429:
+                    raise DeviceRateLimitedError("NetZero asked to slow down")
+                if response.status == 400:
+                    raise DeviceRejectedError(await _error_text(response))
+                if response.status >= 400:
+                    raise DeviceConnectionError(
+                        f"NetZero answered HTTP {response.status}"
+                    )
+                return await response.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError, ValueError) as err:
+            raise DeviceConnectionError(
+                f"NetZero did not answer properly: {err}"
+            ) from err
+
+
+async def _error_text(response: aiohttp.ClientResponse) -> str:
+    try:
+        body = await response.json(content_type=None)
+    except aiohttp.ClientError, ValueError:
+        return f"HTTP {response.status}"
+    error = body.get("error") if isinstance(body, dict) else None
+    return str(error) if error else f"HTTP {response.status}"
+
+
+class NetZeroBatteryController:
+    """The `BatteryController` of a Powerwall, over the NetZero channel.
+
+    NetZero sets modes, not power: `power_w` is ignored. Charging means
+    "hold everything for backup and fill from the grid" (reserve 100 %, grid
+    charging on, time-based control); discharging means "cover the house and
+    export from the battery" (reserve 0 %, battery exports allowed).
+    """
+
+    def __init__(self, client: NetZeroClient) -> None:
+        """Steer the site behind `client`."""
+        self._client = client
+        self._lock = asyncio.Lock()
+
+    async def read_settings(self) -> BatterySettings:
+        """Capture the current settings."""
+        settings = (await self._client.read()).settings()
+        if any(value is None for value in settings.values()):
+            raise DeviceConnectionError("NetZero did not report every setting")
+        return BatterySettings(values=settings)
+
+    async def apply_charge(self, power_w: float | None = None) -> None:
+        """Charge from the grid now."""
+        async with self._lock:
+            await self._client.write(
+                backup_reserve_percent=100,
+                grid_charging=True,
+                operational_mode="autonomous",
+            )
+
+    async def apply_discharge(self, power_w: float | None = None) -> None:
+        """Discharge now (into the house, then the grid)."""
+        async with self._lock:
+            await self._client.write(
+                backup_reserve_percent=0,
+                grid_charging=False,
+                operational_mode="autonomous",
+                energy_exports="battery_ok",
+            )
+
+    async def restore(self, settings: BatterySettings) -> None:
+        """Put back what `read_settings` captured."""
+        async with self._lock:
+            await self._client.write(
+                **{key: settings.values[key] for key in SETTING_KEYS}
+            )

@@ -1,0 +1,223 @@
+"""The Modbus energy meter source in a real Home Assistant against the simulator."""
+
+from __future__ import annotations
+
+import json
+
+from homeassistant.config_entries import (
+    SOURCE_RECONFIGURE,
+    SOURCE_USER,
+    ConfigEntryState,
+)
+from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import entity_registry as er
+import pytest
+
+from custom_components.energy_hub.const import DOMAIN
+from custom_components.energy_hub.modbus.registers import DataType, Table
+from custom_components.energy_hub.modbus_meter.meter import parse_custom_map
+from simulators.modbus import FAULT_GARBAGE, MeterSimulator
+
+
+def _form(
+    sim: MeterSimulator, unit: int, preset: str, meter_type: str
+) -> dict[str, object]:
+    return {
+        "host": sim.host,
+        "port": sim.port,
+        "unit_id": unit,
+        "preset": preset,
+        "meter_type": meter_type,
+    }
+
+
+async def _start(hass: HomeAssistant) -> str:
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "modbus_meter"}
+    )
+    assert result["step_id"] == "modbus_meter"
+    return result["flow_id"]
+
+
+def _states(hass: HomeAssistant, entry_id: str) -> dict[str, str]:
+    """translation_key -> state of the entry's sensors."""
+    return {
+        entity.translation_key: hass.states.get(entity.entity_id).state
+        for entity in er.async_entries_for_config_entry(er.async_get(hass), entry_id)
+        if hass.states.get(entity.entity_id) is not None
+    }
+
+
+async def test_abb_grid_meter(hass: HomeAssistant, meters: MeterSimulator) -> None:
+    flow_id = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, _form(meters, 1, "abb_b23", "grid")
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY, result
+    entry = result["result"]
+    await hass.async_block_till_done()
+    assert entry.unique_id == f"abb_b23_{meters.abb_serial}"
+    assert entry.title == "ABB B23 (grid)"
+    await entry.runtime_data.coordinator.async_refresh()
+    states = _states(hass, entry.entry_id)
+    assert float(states["meter_voltage_l1"]) == pytest.approx(230.4)
+    assert float(states["meter_frequency"]) == pytest.approx(50.0)
+    assert float(states["meter_power_factor"]) == pytest.approx(0.95)
+    assert float(states["meter_grid_power"]) == pytest.approx(meters.abb.power_w, abs=1)
+    assert float(states["meter_grid_energy_import"]) == pytest.approx(
+        meters.abb.import_wh / 1000, abs=0.02
+    )
+    assert float(states["meter_grid_energy_export"]) == pytest.approx(
+        meters.abb.export_wh / 1000, abs=0.02
+    )
+    assert float(states["meter_current_l1"]) == pytest.approx(
+        meters.abb.currents()[0], abs=0.05
+    )
+    # The same meter again is refused.
+    flow_id = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, _form(meters, 1, "abb_b23", "grid")
+    )
+    assert result["reason"] == "already_configured"
+
+
+async def test_iem_solar_meter_and_totals_never_dip(
+    hass: HomeAssistant, meters: MeterSimulator
+) -> None:
+    flow_id = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, _form(meters, 2, "iem3000", "solar")
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY, result
+    entry = result["result"]
+    await hass.async_block_till_done()
+    await entry.runtime_data.coordinator.async_refresh()
+    states = _states(hass, entry.entry_id)
+    produced = float(states["meter_solar_energy_produced"])
+    assert produced == pytest.approx(meters.iem.import_wh / 1000, abs=0.01)
+    assert float(states["meter_solar_power"]) == pytest.approx(
+        meters.iem.power_w, rel=1e-4
+    )
+    meters.faults.extra[FAULT_GARBAGE] = True
+    for _ in range(3):
+        await entry.runtime_data.coordinator.async_refresh()
+        value = _states(hass, entry.entry_id)["meter_solar_energy_produced"]
+        assert value == STATE_UNAVAILABLE or float(value) >= produced
+    meters.faults.extra[FAULT_GARBAGE] = False
+    meters.iem.import_wh = 0.0  # a meter glitch reading 0
+    await entry.runtime_data.coordinator.async_refresh()
+    assert (
+        float(_states(hass, entry.entry_id)["meter_solar_energy_produced"]) >= produced
+    )
+
+
+async def test_custom_map_and_errors(
+    hass: HomeAssistant, meters: MeterSimulator
+) -> None:
+    flow_id = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, _form(meters, 2, "custom", "zone")
+    )
+    assert result["step_id"] == "modbus_meter_map"
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {"register_map": '{"power": {}}'}
+    )
+    assert result["errors"] == {"register_map": "invalid_register_map"}
+    assert "address" in result["description_placeholders"]["error"]
+    custom = {
+        "power": {"address": 3059, "type": "float32", "scale": 1000},
+        "energy_import": {"address": 3203, "type": "s64", "scale": 0.001},
+        "voltage_l1": {"address": 3027, "type": "float32"},
+    }
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {"register_map": json.dumps(custom)}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY, result
+    entry = result["result"]
+    await hass.async_block_till_done()
+    assert entry.unique_id == f"{meters.host}:{meters.port}:2"
+    states = _states(hass, entry.entry_id)
+    assert set(states) == {
+        "meter_zone_power",
+        "meter_energy_consumed",
+        "meter_voltage_l1",
+    }
+    assert float(states["meter_voltage_l1"]) == pytest.approx(230.4, abs=0.001)
+    # Unreachable gateway.
+    flow_id = await _start(hass)
+    await meters.set_offline(True)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, _form(meters, 1, "abb_b23", "building")
+    )
+    assert result["errors"] == {"base": "cannot_connect"}
+
+
+async def test_outage_reconfigure_and_options(
+    hass: HomeAssistant, meters: MeterSimulator
+) -> None:
+    flow_id = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, _form(meters, 1, "abb_b23", "building")
+    )
+    entry = result["result"]
+    await hass.async_block_till_done()
+    await meters.set_offline(True)
+    await entry.runtime_data.coordinator.async_refresh()
+    assert _states(hass, entry.entry_id)["meter_building_power"] == STATE_UNAVAILABLE
+    await meters.set_offline(False)
+    await entry.runtime_data.coordinator.async_refresh()
+    assert _states(hass, entry.entry_id)["meter_building_power"] != STATE_UNAVAILABLE
+    # Unit 2 is a different meter (no ABB serial there): refused as a mismatch.
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_RECONFIGURE, "entry_id": entry.entry_id}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"host": meters.host, "port": meters.port, "unit_id": 2}
+    )
+    assert result["errors"] == {"base": "cannot_connect"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"host": meters.host, "port": meters.port, "unit_id": 1}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"poll_interval": 5}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.runtime_data.coordinator.update_interval.total_seconds() == 5
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("not json", "not valid JSON"),
+        ("[]", "object of quantities"),
+        ('{"watts": {"address": 1}}', "unknown quantity"),
+        ('{"power": {"address": 1, "type": "u24"}}', "u24"),
+        ('{"power": {"address": 70000}}', "out of range"),
+        ('{"power": {"address": 1, "colour": "red"}}', "colour"),
+    ],
+)
+def test_custom_map_rejects_bad_input(text: str, reason: str) -> None:
+    with pytest.raises(ValueError, match=reason):
+        parse_custom_map(text)
+
+
+def test_custom_map_defaults() -> None:
+    meter_map = parse_custom_map(
+        '{"frequency": {"address": 70, "table": "input", "type": "float32"}}'
+    )
+    (register,) = meter_map.registers
+    assert (register.table, register.address, register.data_type) == (
+        Table.INPUT,
+        70,
+        DataType.FLOAT32,
+    )

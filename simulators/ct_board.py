@@ -10,7 +10,7 @@ Faults: `set_offline(True)` stops posting and the status page;
 `faults.malformed` posts a body that is not JSON; `faults.extra`:
 `drop_rate` (share of posts never sent), `duplicate_rate` (share sent twice),
 `clock_offset_s` (the board's clock error), `minimal` (post `{"channels":
-{id: amps}}` only).
+{id: amps}}` only). `reboot()` restarts it: it re-sends its last reading.
 """
 
 from __future__ import annotations
@@ -154,8 +154,6 @@ class CtBoardSimulator(HttpSimulator):
         url = url or self.target_url
         if url is None or self.offline:
             return None
-        if self._session is None:
-            self._session = aiohttp.ClientSession()
         now = time.time() + float(self.faults.extra.get("clock_offset_s", 0.0))
         body = self.build_post(now)
         sends = (
@@ -163,8 +161,28 @@ class CtBoardSimulator(HttpSimulator):
             if self.rng.random() < float(self.faults.extra.get("duplicate_rate", 0.0))
             else 1
         )
-        status: int | None = None
-        for _ in range(sends):
+        statuses = await self._send(url, body, sends)
+        self.last_post = body
+        return statuses[-1]
+
+    async def reboot(self, url: str | None = None, resends: int = 2) -> list[int]:
+        """Restart the board, which re-sends its last reading `resends` times.
+
+        Firmware that keeps the last reading in RTC memory posts it again on
+        boot, unchanged (same timestamp); the uptime of new readings starts
+        from zero. Returns the HTTP status of each re-send.
+        """
+        self.started_at = time.time()
+        url = url or self.target_url
+        if url is None or self.last_post is None or self.offline:
+            return []
+        return await self._send(url, self.last_post, resends)
+
+    async def _send(self, url: str, body: dict[str, Any], times: int) -> list[int]:
+        if self._session is None:
+            self._session = aiohttp.ClientSession()
+        statuses: list[int] = []
+        for _ in range(times):
             data = MALFORMED_BODY if self.faults.malformed else None
             async with self._session.post(
                 url,
@@ -172,11 +190,10 @@ class CtBoardSimulator(HttpSimulator):
                 data=data,
                 timeout=aiohttp.ClientTimeout(10),
             ) as response:
-                status = response.status
-                self.responses.append(status)
+                statuses.append(response.status)
+                self.responses.append(response.status)
                 self.posted.set()
-        self.last_post = body
-        return status
+        return statuses
 
     async def start_posting(self, url: str, interval_s: float = 60.0) -> None:
         """Post to `url` every `interval_s` until stopped."""

@@ -495,6 +495,10 @@ class SungrowSimulator(ModbusSimulator):
                     "solar": "pv_energy_total",
                     "battery_in": "battery_charge_total",
                     "battery_out": "battery_discharge_total",
+                    "grid_power": "grid_power",
+                    "solar_power": "pv_power",
+                    "battery_power": "battery_power",
+                    "battery_soc": "battery_soc",
                 },
             )
         ]
@@ -517,11 +521,12 @@ class MeterModel:
     frequency: float = 50.0
     power_factor: float = 0.95
     last: float = field(default_factory=time.monotonic)
+    held: bool = False  # readings stay as set (a steady load), for exact checks
 
     def advance(self, time_scale: float) -> None:
         """Step at most every 0.5 s, so the blocks of one poll agree."""
         now = time.monotonic()
-        if now - self.last < 0.5:
+        if self.held or now - self.last < 0.5:
             return
         hours = (now - self.last) * time_scale / 3600
         self.last = now

@@ -28,6 +28,8 @@ QUARTER = dt.timedelta(minutes=15)
 GAS_INTERVAL = dt.timedelta(minutes=5)
 PAIRING_WINDOW = dt.timedelta(seconds=30)
 NOMINAL_VOLTAGE = 230.0
+# The month's peak before the simulator started: a winter evening's cooking.
+REGISTERED_PEAK_W = 3_412.0
 
 type Clock = Callable[[], dt.datetime]
 
@@ -42,6 +44,21 @@ def quarter_start(moment: dt.datetime) -> dt.datetime:
     return moment.replace(
         minute=moment.minute - moment.minute % 15, second=0, microsecond=0
     )
+
+
+def registered_peak_at(now: dt.datetime) -> dt.datetime | None:
+    """When a meter running since the 1st closed its peak quarter: yesterday 18:45.
+
+    On the month's first day, the quarter that closed last; before the month's
+    first quarter closed, none.
+    """
+    first_close = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    first_close += QUARTER
+    closed_last = quarter_start(now)
+    if closed_last < first_close:
+        return None
+    yesterday_evening = (closed_last - dt.timedelta(days=1)).replace(hour=18, minute=45)
+    return yesterday_evening if yesterday_evening >= first_close else closed_last
 
 
 def v1_timestamp(moment: dt.datetime) -> int:
@@ -86,6 +103,10 @@ class P1MeterSimulator(HttpSimulator):
     False` (v1 "Local API" off: 403), `revoke_tokens()` (v2: 401 from then on),
     `faults.extra["external_without_value"]` (an external entry the library
     drops). Pairing: `press_button()` opens `POST /api/user` for 30 s.
+
+    Like a meter that has run since the 1st, it starts with this month's peak
+    registered (3.4 kW, closed yesterday at 18:45); `fresh_month=True` starts
+    with none, as a meter does in the first minutes of a month.
     """
 
     name = "p1"
@@ -102,6 +123,7 @@ class P1MeterSimulator(HttpSimulator):
         product_type: str = "HWE-P1",
         product_name: str = "P1 meter",
         live_load: bool = False,
+        fresh_month: bool = False,
     ) -> None:
         if api not in ("v1", "v2"):
             raise ValueError(f"unknown API version {api!r}")
@@ -157,8 +179,13 @@ class P1MeterSimulator(HttpSimulator):
         self._last_advance = now
         self._quarter_start = quarter_start(now)
         self._quarter_import_start = sum(self.import_kwh)
-        self.monthly_peak_w = 0.0
-        self.monthly_peak_at: dt.datetime | None = None
+        # A meter that ran since the 1st has a peak registered this month; a
+        # fresh month (or a meter started in the month's first quarter) has
+        # none: 0 W without a time.
+        self.monthly_peak_at: dt.datetime | None = (
+            None if fresh_month else registered_peak_at(now)
+        )
+        self.monthly_peak_w = 0.0 if self.monthly_peak_at is None else REGISTERED_PEAK_W
         self.average_power_15m_w = 0.0
         for meter in self.external:
             self._report_external(meter, now)
@@ -504,6 +531,7 @@ class P1MeterSimulator(HttpSimulator):
                     "grid_import": "energy_import",
                     "grid_export": "energy_export",
                     "gas": "gas",
+                    "grid_power": "power",
                 },
             )
         ]

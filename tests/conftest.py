@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Generator
+import logging
 
 import pytest
 import pytest_socket
+
+# pytest-homeassistant-custom-component logs every SQL statement at INFO; the
+# recorder's thread writes them past pytest's capture into the test output.
+logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
 
 
 @pytest.fixture(autouse=True)

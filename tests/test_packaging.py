@@ -72,3 +72,10 @@ def test_menu_has_a_label_for_every_source_kind() -> None:
 def test_brand_icon_ships_with_the_integration() -> None:
     icon = INTEGRATION / "brand" / "icon.png"
     assert icon.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_manifest_keys_are_in_hassfest_order() -> None:
+    manifest = json.loads((INTEGRATION / "manifest.json").read_text(encoding="utf-8"))
+    keys = list(manifest)
+    assert keys[:2] == ["domain", "name"]
+    assert keys[2:] == sorted(keys[2:])

@@ -7,12 +7,10 @@ manager instead of REST, for each source at once.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
-from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.components.diagnostics import (
@@ -20,15 +18,11 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.energy_hub.const import DOMAIN
 from simulators.registry import SIMULATORS
 
+from .helpers import STRINGS, add_demo_entry
+
 SECRET_FIELDS = ("password", "token", "api_key")
-STRINGS = json.loads(
-    (
-        Path(__file__).parent.parent / "custom_components/energy_hub/strings.json"
-    ).read_text(encoding="utf-8")
-)
 
 
 def _secrets(steps: list[dict[str, Any]]) -> list[str]:
@@ -52,21 +46,7 @@ async def test_demo_entries_set_up_and_unload(
         demos = simulator.demo_entries()
         assert demos, f"{name} has no demo entry"
         for demo in demos:
-            result = await hass.config_entries.flow.async_init(
-                DOMAIN, context={"source": SOURCE_USER}
-            )
-            result = await hass.config_entries.flow.async_configure(
-                result["flow_id"], {"next_step_id": demo.source}
-            )
-            for step in demo.steps:
-                assert result["type"] is FlowResultType.FORM, result
-                assert result["step_id"] in STRINGS["config"]["step"]
-                result = await hass.config_entries.flow.async_configure(
-                    result["flow_id"], step
-                )
-            assert result["type"] is FlowResultType.CREATE_ENTRY, result
-            entry = result["result"]
-            await hass.async_block_till_done()
+            entry, _ = await add_demo_entry(hass, demo)
             assert entry.state is ConfigEntryState.LOADED
 
             entities = er.async_entries_for_config_entry(

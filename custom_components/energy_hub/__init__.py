@@ -15,7 +15,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: EnergyHubConfigEntry) ->
     source = await spec.setup(hass, entry)
     entry.runtime_data = source
     await hass.config_entries.async_forward_entry_setups(entry, source.platforms)
-    entry.async_on_unload(entry.add_update_listener(_async_options_updated))
+    # Options flows reload the entry themselves (OptionsFlowWithReload).
     return True
 
 
@@ -41,10 +41,3 @@ async def async_migrate_entry(hass: HomeAssistant, entry: EnergyHubConfigEntry) 
         )
         return False
     return True
-
-
-async def _async_options_updated(
-    hass: HomeAssistant, entry: EnergyHubConfigEntry
-) -> None:
-    """Apply changed options (poll interval, tariffs, …) by reloading."""
-    await hass.config_entries.async_reload(entry.entry_id)

@@ -22,10 +22,15 @@ PARALLEL_UPDATES = 0
 
 @dataclass(frozen=True, kw_only=True)
 class EnergyHubBinarySensorEntityDescription[DataT](BinarySensorEntityDescription):
-    """A binary sensor read from a coordinator's data (None = not reported)."""
+    """A binary sensor read from a coordinator's data (None = not reported).
+
+    `available_fn`, when set, decides availability instead of the value: a
+    None value then reads "unknown" (the device answered, it has no value yet).
+    """
 
     value_fn: Callable[[DataT], bool | None]
     has_fn: Callable[[DataT], bool] = lambda _: True
+    available_fn: Callable[[DataT], bool] | None = None
 
 
 async def async_setup_entry(
@@ -50,4 +55,8 @@ class EnergyHubBinarySensor(EnergyHubEntity, BinarySensorEntity):
     @property
     def available(self) -> bool:
         """Unavailable while the device is offline or does not report this value."""
-        return super().available and self.is_on is not None
+        if not super().available or self.coordinator.data is None:
+            return False
+        if (available_fn := self.entity_description.available_fn) is not None:
+            return available_fn(self.coordinator.data)
+        return self.is_on is not None

@@ -9,6 +9,8 @@ LOGGER = logging.getLogger(__package__)
 
 # Key in every config entry's data naming the source kind behind it.
 CONF_SOURCE: Final = "source"
+# Option of polled sources: seconds between two reads of the device.
+CONF_POLL_INTERVAL: Final = "poll_interval"
 
 
 class SourceKind(StrEnum):

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from abc import abstractmethod
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from .const import DOMAIN, LOGGER
@@ -20,6 +22,27 @@ from .errors import (
 
 if TYPE_CHECKING:
     from .source import EnergyHubConfigEntry
+
+
+@contextmanager
+def translate_setup_errors(device: str) -> Iterator[None]:
+    """Turn a device client's errors while an entry sets up into HA's.
+
+    A refused login starts reauth; anything else makes Home Assistant retry
+    the setup later, with the reason shown on the entry.
+    """
+    try:
+        yield
+    except DeviceAuthError as err:
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN, translation_key="invalid_auth"
+        ) from err
+    except EnergyHubError as err:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="communication_error",
+            translation_placeholders={"device": device, "error": str(err)},
+        ) from err
 
 
 class EnergyHubCoordinator[DataT](DataUpdateCoordinator[DataT]):

@@ -36,10 +36,13 @@ class EnergyHubSensorEntityDescription[DataT](SensorEntityDescription):
     `lifetime_total` marks counters that must never decrease (see
     `LifetimeTotal`); they also restore their last value across restarts.
     `max_rate` bounds a lifetime total's growth per hour (unit per hour).
+    `available_fn`, when set, decides availability instead of the value: a
+    None value then reads "unknown" (the device answered, it has no value yet).
     """
 
     value_fn: Callable[[DataT], SensorValue]
     has_fn: Callable[[DataT], bool] = lambda _: True
+    available_fn: Callable[[DataT], bool] | None = None
     attributes_fn: Callable[[DataT], Mapping[str, Any] | None] | None = None
     lifetime_total: bool = False
     max_rate: float | None = None
@@ -107,4 +110,8 @@ class EnergyHubSensor(EnergyHubEntity, RestoreSensor):
     @property
     def available(self) -> bool:
         """Unavailable while the device is offline or does not report this value."""
-        return super().available and self._attr_native_value is not None
+        if not super().available or self.coordinator.data is None:
+            return False
+        if (available_fn := self.entity_description.available_fn) is not None:
+            return available_fn(self.coordinator.data)
+        return self._attr_native_value is not None

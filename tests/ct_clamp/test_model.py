@@ -15,6 +15,7 @@ from custom_components.energy_hub.ct_clamp.model import (
     CtBoard,
     EnergyIntegrator,
     PostRejected,
+    format_channel_spec,
     parse_channel_spec,
     parse_post,
 )
@@ -128,6 +129,44 @@ def test_restore_adds_once() -> None:
 )
 def test_channel_spec(spec: str, parsed: list[tuple[str, str]]) -> None:
     assert parse_channel_spec(spec) == parsed
+    # The reconfigure form shows the list in a form that reads back the same.
+    assert parse_channel_spec(format_channel_spec(parsed)) == parsed
+
+
+def test_formatted_channel_spec_is_one_channel_a_line() -> None:
+    channels = [("line_A", "Mains: house"), ("line_B", "line_B")]
+    assert format_channel_spec(channels) == "line_A: Mains: house\nline_B"
+    assert parse_channel_spec(format_channel_spec(channels)) == channels
+
+
+def test_last_reading_resent_is_a_duplicate_however_old() -> None:
+    board = make_board()
+    board.accept(parse_post(SEED_POST, board.channels, NOW))
+    later = NOW + 2 * 3600
+    post = parse_post(
+        SEED_POST, board.channels, later, last_timestamp=board.last_timestamp
+    )
+    assert board.accept(post) is False
+    assert board.duplicates == 1
+    # Any other reading that old is still refused.
+    with pytest.raises(PostRejected, match="too far in the past"):
+        parse_post(
+            {**SEED_POST, "timestamp": SEED_POST["timestamp"] + 60},
+            board.channels,
+            later,
+            last_timestamp=board.last_timestamp,
+        )
+
+
+def test_restored_last_timestamp_makes_a_resend_a_duplicate() -> None:
+    board = make_board()
+    # As read back from the last-post sensor's ISO time: float rounding.
+    board.restore_last_timestamp(100.0 + 1e-7)
+    assert board.accept(BoardPost(100, {"line_A": 10})) is False
+    assert board.accept(BoardPost(160, {"line_A": 10})) is True
+    board.restore_last_timestamp(50.0)  # a post arrived first: it is newer
+    assert board.last_timestamp == 160
+    assert board.accept(BoardPost(160, {"line_A": 99})) is False
 
 
 @given(

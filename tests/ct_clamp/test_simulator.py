@@ -74,6 +74,15 @@ async def test_demo_entry_posts_through_home_assistant_http(
             status = await response.json()
         assert status["last_post"]["method"] == "ct_clamp"
 
+        # Home Assistant restarts, then the board reboots and re-sends its
+        # last reading twice: both are duplicates, neither is refused.
+        assert await hass.config_entries.async_reload(entry.entry_id)
+        await hass.async_block_till_done()
+        assert await simulator.reboot() == [200, 200]
+        await hass.async_block_till_done()
+        board = entry.runtime_data.coordinator.data
+        assert (board.posts, board.duplicates) == (0, 2)
+
         # Offline: the board stops posting.
         await simulator.set_offline(True)
         assert await simulator.post_once() is None

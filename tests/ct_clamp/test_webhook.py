@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 import json
 import logging
 from typing import Any
@@ -78,6 +79,84 @@ async def test_duplicate_post_is_ignored(setup_board: BoardFactory) -> None:
     assert (status, answer) == (200, {"status": "duplicate"})
     assert board.value("channel_line_A_current") == 12.0
     assert board.value("channel_line_A_energy") == energy
+
+
+async def test_rebooted_board_resending_an_old_reading_gets_no_400(
+    setup_board: BoardFactory,
+    frozen: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Back after two hours, the board re-sends the reading it posted last, twice."""
+    board = await setup_board()
+    await board.post(full_post(T0 - 60, line_A=10.0))
+    last = full_post(T0, line_A=12.0)
+    await board.post(last)
+    board_state = board.entry.runtime_data.coordinator.data
+    energy = board_state.channel_energy_kwh["line_A"]
+    assert energy > 0
+    frozen.tick(2 * 3600)  # older than the far-past limit now
+    caplog.clear()
+
+    for _ in range(2):
+        assert await board.post(last) == (200, {"status": "duplicate"})
+    assert (board_state.posts, board_state.duplicates) == (2, 2)
+    assert board_state.channel_energy_kwh["line_A"] == energy
+    assert "rejected" not in caplog.text
+    # A new reading that old is still refused: only the last one is known.
+    status, answer = await board.post(full_post(T0 + 60, line_A=12.0))
+    assert (status, answer["field"]) == (400, "timestamp")
+
+
+async def test_reading_resent_after_a_reload_is_a_duplicate(
+    setup_board: BoardFactory, frozen: FrozenDateTimeFactory
+) -> None:
+    """The last post's time survives a reload, so a re-send is still recognised."""
+    board = await setup_board()
+    hass = board.hass
+    last = full_post(T0, line_A=12.0)
+    await board.post(last)
+    last_post = board.state("last_update").state
+    assert last_post == START.isoformat()
+
+    await hass.config_entries.async_reload(board.entry.entry_id)
+    await hass.async_block_till_done()
+    assert board.state("last_update").state == last_post
+    frozen.tick(2 * 3600)
+    for _ in range(2):
+        assert await board.post(last) == (200, {"status": "duplicate"})
+    board_state = board.entry.runtime_data.coordinator.data
+    assert (board_state.posts, board_state.duplicates) == (0, 2)
+    assert board_state.channel_energy_kwh["line_A"] == 0.0
+
+
+async def test_fresh_start_restores_the_last_post_time(
+    hass: HomeAssistant, setup_board: BoardFactory
+) -> None:
+    """As after a Home Assistant restart: a re-sent reading is a duplicate."""
+    last_post = START - timedelta(hours=3)
+    mock_restore_cache_with_extra_data(
+        hass,
+        [
+            (
+                State("sensor.ct_clamps_last_post", last_post.isoformat()),
+                {
+                    "native_value": {
+                        "__type": "<class 'datetime.datetime'>",
+                        "isoformat": last_post.isoformat(),
+                    },
+                    "native_unit_of_measurement": None,
+                },
+            )
+        ],
+    )
+    board = await setup_board()
+    assert board.entity_id("last_update") == "sensor.ct_clamps_last_post"
+    assert board.state("last_update").state == last_post.isoformat()
+    resent = full_post(last_post.timestamp(), line_A=12.0)
+    assert await board.post(resent) == (200, {"status": "duplicate"})
+    # A new reading replaces the restored time.
+    assert await board.post(full_post(T0, line_A=12.0)) == (200, {"status": "ok"})
+    assert board.state("last_update").state == START.isoformat()
 
 
 BAD_POSTS: list[tuple[str, Any, str]] = [

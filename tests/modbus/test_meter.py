@@ -19,6 +19,7 @@ from custom_components.energy_hub.const import DOMAIN
 from custom_components.energy_hub.modbus.registers import DataType, Table
 from custom_components.energy_hub.modbus_meter.meter import parse_custom_map
 from simulators.modbus import FAULT_GARBAGE, MeterSimulator
+from tests.helpers import STRINGS
 
 
 def _form(
@@ -127,8 +128,8 @@ async def test_custom_map_and_errors(
     result = await hass.config_entries.flow.async_configure(
         flow_id, {"register_map": '{"power": {}}'}
     )
-    assert result["errors"] == {"register_map": "invalid_register_map"}
-    assert "address" in result["description_placeholders"]["error"]
+    assert result["errors"] == {"register_map": "modbus_meter_map_missing_partner"}
+    assert result["description_placeholders"]["partner"] == "power.address"
     custom = {
         "power": {"address": 3059, "type": "float32", "scale": 1000},
         "energy_import": {"address": 3203, "type": "s64", "scale": 0.001},
@@ -201,8 +202,8 @@ async def test_outage_reconfigure_and_options(
         ("not json", "not valid JSON"),
         ("[]", "object of quantities"),
         ('{"watts": {"address": 1}}', "unknown quantity"),
-        ('{"power": {"address": 1, "type": "u24"}}', "u24"),
-        ('{"power": {"address": 70000}}', "out of range"),
+        ('{"power": {"address": 1, "type": "u24"}}', "power.type: use one of u16"),
+        ('{"power": {"address": 70000}}', "from 0 to 65535"),
         ('{"power": {"address": 1, "colour": "red"}}', "colour"),
     ],
 )
@@ -221,3 +222,87 @@ def test_custom_map_defaults() -> None:
         70,
         DataType.FLOAT32,
     )
+
+
+async def test_guide_form_map_on_an_abb_meter(
+    hass: HomeAssistant, meters: MeterSimulator
+) -> None:
+    """The guide's flat map, pointed at the ABB's registers, gives its readings.
+
+    The ABB's wide registers are read through their low words: the 64-bit
+    import counter through its low 32 bits (energy + energyHigh), the 32-bit
+    power (0.01 W) through its low word, exact for a load under 327 W.
+    """
+    meters.abb.power_w = -150.5  # exporting
+    meters.abb.held = True
+    flow_id = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, _form(meters, 1, "custom", "grid")
+    )
+    assert result["step_id"] == "modbus_meter_map"
+    guide_map = {
+        "power": 0x5B15,
+        "powerScale": 0.00001,  # 0.01 W -> kW
+        "energy": 0x5003,
+        "energyHigh": 0x5002,
+        "energyScale": 0.01,
+        "voltage": 0x5B01,
+        "voltageScale": 0.1,
+        "current": 0x5B0D,
+        "currentScale": 0.01,
+        "powerFactor": 0x5B3A,
+        "powerFactorScale": 0.001,
+        "frequency": 0x5B2C,
+        "frequencyScale": 0.01,
+    }
+    # energyHigh two registers away: refused, naming the field.
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {"register_map": json.dumps({**guide_map, "energyHigh": 0x5001})}
+    )
+    assert result["errors"] == {"register_map": "modbus_meter_map_not_adjacent"}
+    message = STRINGS["config"]["error"]["modbus_meter_map_not_adjacent"].format(
+        **result["description_placeholders"]
+    )
+    assert "`energyHigh`" in message
+    assert "`energy`" in message
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {"register_map": json.dumps({**guide_map, "voltsScale": 0.1})}
+    )
+    assert result["errors"] == {"register_map": "modbus_meter_map_unknown_key"}
+    assert result["description_placeholders"]["field"] == "voltsScale"
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {"register_map": json.dumps(guide_map)}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY, result
+    entry = result["result"]
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert json.loads(entry.data["register_map"]) == guide_map
+    await entry.runtime_data.coordinator.async_refresh()
+    states = _states(hass, entry.entry_id)
+    assert set(states) == {
+        "meter_grid_power",
+        "meter_grid_energy_import",
+        "meter_voltage_l1",
+        "meter_current_l1",
+        "meter_power_factor",
+        "meter_frequency",
+    }
+    assert float(states["meter_grid_power"]) == pytest.approx(-150.5)
+    # Above 65535 raw: the high word counts.
+    assert meters.abb.import_wh / 10 > 0xFFFF
+    assert float(states["meter_grid_energy_import"]) == pytest.approx(
+        meters.abb.import_wh / 1000, abs=0.01
+    )
+    assert float(states["meter_voltage_l1"]) == pytest.approx(230.4)
+    assert float(states["meter_current_l1"]) == pytest.approx(
+        meters.abb.currents()[0], abs=0.01
+    )
+    assert float(states["meter_power_factor"]) == pytest.approx(0.95)
+    assert float(states["meter_frequency"]) == pytest.approx(50.0)
+    # The counter moves on (within the jump guard's 60 kWh/h): the entity follows.
+    meters.abb.import_wh += 15.0
+    await entry.runtime_data.coordinator.async_refresh()
+    assert float(
+        _states(hass, entry.entry_id)["meter_grid_energy_import"]
+    ) == pytest.approx(meters.abb.import_wh / 1000, abs=0.01)

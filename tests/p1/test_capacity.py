@@ -7,7 +7,9 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import ClientSession
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.core import HomeAssistant
+from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNKNOWN
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.util import dt as dt_util
 from hypothesis import given, strategies as st
 import pytest
@@ -159,7 +161,7 @@ async def test_capacity_entities_over_a_quarter_and_a_month_boundary(
 ) -> None:
     zone = dt_util.get_default_time_zone()
     freezer.move_to(dt.datetime(2026, 11, 30, 23, 40, 0, tzinfo=zone))
-    meter = await make_meter()
+    meter = await make_meter(fresh_month=True)
     meter.set_power(1000.0, 1000.0, 1000.0)
     entry = await setup_entry(hass, p1_entry(meter))
     coordinator = entry.runtime_data.coordinator
@@ -217,9 +219,14 @@ async def test_capacity_entities_over_a_quarter_and_a_month_boundary(
         pytest.approx(5.0 * 50 / 12, abs=0.1)
     )
 
-    # December: November's 5 kW quarter no longer counts.
+    # December: November's 5 kW quarter no longer counts. The meter sends 0 W
+    # and no time until a quarter closes: 0 kW, time unknown, not unavailable.
     await run_until(2026, 12, 1, 0, 0, 10)
-    assert value("sensor.p1_meter_monthly_capacity_peak") == "unavailable"
+    assert float(value("sensor.p1_meter_monthly_capacity_peak")) == 0.0
+    assert value("sensor.p1_meter_monthly_capacity_peak_time") == STATE_UNKNOWN
+    assert float(value("sensor.p1_meter_projected_monthly_capacity_cost")) == (
+        pytest.approx(9.0 * 50 / 12, abs=0.1)  # this quarter, going at 9 kW
+    )
     # A new quarter: 9 kW for 10 s so far.
     assert float(value("sensor.p1_meter_quarter_hour_average_power")) == pytest.approx(
         0.1, abs=0.005
@@ -278,3 +285,86 @@ def test_peak_only_grows_within_a_month_and_figures_stay_sane(
             # No quarter can average more than the highest power drawn.
             assert snap.monthly_peak_kw <= 12.0 + 1e-6
             last_peak = snap.monthly_peak_kw
+
+
+def test_joining_a_quarter_late_waits_for_enough_readings_to_project() -> None:
+    """The demo's false alarm: joined 10 min into a quarter, 1 kW, polled each second.
+
+    The counter moves in steps of 1 Wh; one step seen in the first second,
+    spread over the 10 minutes not seen, made 2.4 kW of a 1 kW load.
+    """
+    tracker = CapacityTracker(50.0)
+    joined = at(2026, 11, 23, 12, 39, 59, 500000)
+    first = tracker.update(joined, 13779.338, 1005, 2.5)
+    second = tracker.update(joined + dt.timedelta(seconds=1), 13779.339, 1005, 2.5)
+    assert second.peak_at_risk is not True  # the false alarm
+    for early in (first, second):
+        assert early.peak_at_risk is None
+        assert early.projected_quarter_kw is None
+        assert early.quarter_average_kw is None
+        assert early.projected_monthly_cost == pytest.approx(2.5 * 50 / 12, abs=0.01)
+    # A minute of readings at 1 kW: the estimate is good to the counter's step.
+    kwh = 13779.339
+    for second_after in range(2, 62):
+        kwh = 13779.338 + round(1.005 * second_after / 3600, 3)
+        snap = tracker.update(
+            joined + dt.timedelta(seconds=second_after), kwh, 1005, 2.5
+        )
+    assert snap.quarter_average_kw == pytest.approx(1.005 * 11 / 15, abs=0.1)
+    assert snap.projected_quarter_kw == pytest.approx(1.005, abs=0.1)
+    assert snap.peak_at_risk is False
+
+
+async def test_no_false_alarm_when_home_assistant_starts_mid_quarter(
+    hass: HomeAssistant, make_meter: MakeMeter, freezer: FrozenDateTimeFactory
+) -> None:
+    """Reproduces the demo: meter up at 12:39:50, HA polling it each second from 12:39:59.5."""
+    zone = dt_util.get_default_time_zone()
+    freezer.move_to(dt.datetime(2026, 11, 23, 12, 39, 50, tzinfo=zone))
+    meter = await make_meter(live_load=True)  # about 1 kW, against a 2.5 kW limit
+    freezer.tick(dt.timedelta(seconds=9.5))
+    entry = await setup_entry(hass, p1_entry(meter))
+    coordinator = entry.runtime_data.coordinator
+    at_risk = "binary_sensor.p1_meter_quarter_hour_peak_at_risk"
+    seen: list[str] = []
+
+    @callback
+    def record(event: Event[EventStateChangedData]) -> None:
+        if (new := event.data["new_state"]) is not None:
+            seen.append(new.state)
+
+    async_track_state_change_event(hass, at_risk, record)
+    initial = hass.states.get(at_risk)
+    assert initial is not None
+    seen.append(initial.state)
+    for _ in range(90):
+        freezer.tick(dt.timedelta(seconds=1))
+        await coordinator.async_refresh()
+    await hass.async_block_till_done()
+    assert STATE_ON not in seen
+    # Not a blind spot either: after a minute the sensor tells off from on.
+    assert seen[0] == STATE_UNKNOWN
+    assert seen[-1] == STATE_OFF
+
+
+async def test_a_meter_running_since_the_first_shows_its_peak_at_once(
+    hass: HomeAssistant, make_meter: MakeMeter, freezer: FrozenDateTimeFactory
+) -> None:
+    """The demo's start: the month's peak is the meter's, not unavailable."""
+    zone = dt_util.get_default_time_zone()
+    freezer.move_to(dt.datetime(2026, 11, 23, 12, 39, 50, tzinfo=zone))
+    meter = await make_meter(live_load=True)
+    await setup_entry(hass, p1_entry(meter))
+
+    peak = hass.states.get("sensor.p1_meter_monthly_capacity_peak")
+    peak_time = hass.states.get("sensor.p1_meter_monthly_capacity_peak_time")
+    cost = hass.states.get("sensor.p1_meter_projected_monthly_capacity_cost")
+    assert peak is not None and peak_time is not None and cost is not None
+    assert float(peak.state) == pytest.approx(3.412)
+    assert peak_time.state == (
+        dt_util.as_utc(dt.datetime(2026, 11, 22, 18, 45, tzinfo=zone)).isoformat()
+    )
+    # The quarter so far is not known yet: the month is billed at its peak.
+    assert float(cost.state) == pytest.approx(3.412 * 50 / 12, abs=0.01)
+    projection = hass.states.get("sensor.p1_meter_projected_quarter_hour_peak")
+    assert projection is not None and projection.state == STATE_UNKNOWN

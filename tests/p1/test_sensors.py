@@ -214,10 +214,10 @@ async def test_options_change_poll_interval_and_rate(
     assert entry.options == {"poll_interval": 5, "capacity_rate": 120.0}
     coordinator = entry.runtime_data.coordinator
     assert coordinator.update_interval == dt.timedelta(seconds=5)
-    # Nothing drawn beyond the minimum: 2.5 kW * 120 EUR / 12 months.
+    # Nothing drawn now: the month's registered 3.412 kW * 120 EUR / 12 months.
     meter.set_power(0.0, 0.0, 0.0)
     await coordinator.async_refresh()
-    assert state(hass, "projected_monthly_capacity_cost") == "25.0"
+    assert state(hass, "projected_monthly_capacity_cost") == "34.12"
 
 
 async def test_diagnostics_keep_token_serial_and_network_out(

@@ -23,7 +23,7 @@ from .conftest import MakeMeter, ManualClock
 
 async def test_v1_bodies_carry_the_real_quirks(make_meter: MakeMeter) -> None:
     clock = ManualClock(dt.datetime(2026, 11, 23, 8, 14, 50))
-    meter = await make_meter(three_phase=False, clock=clock)
+    meter = await make_meter(three_phase=False, clock=clock, fresh_month=True)
     meter.set_power(5000.0)
     clock.advance(seconds=20)  # the quarter closes at 08:15
     async with (
@@ -137,3 +137,32 @@ async def test_slow_meter_times_out(meter: P1MeterSimulator) -> None:
         client = P1Client(meter.address, session, ApiVersion.V1, timeout=0.2)
         with pytest.raises(DeviceConnectionError, match="Timeout"):
             await client.measurement()
+
+
+@pytest.mark.parametrize(
+    ("started", "fresh_month", "peak_w", "peak_at"),
+    [
+        # Mid-month: the peak a meter running since the 1st registered.
+        (dt.datetime(2026, 11, 23, 12, 39, 50), False, 3412.0, 261122184500),
+        # The 1st, morning: the quarter that closed last is the month's only one.
+        (dt.datetime(2026, 12, 1, 9, 5, 0), False, 3412.0, 261201090000),
+        # The month's first quarter has not closed: nothing registered yet.
+        (dt.datetime(2026, 12, 1, 0, 5, 0), False, 0.0, None),
+        (dt.datetime(2026, 11, 23, 12, 39, 50), True, 0.0, None),
+    ],
+)
+async def test_meter_starts_with_the_peak_registered_this_month(
+    make_meter: MakeMeter,
+    started: dt.datetime,
+    fresh_month: bool,
+    peak_w: float,
+    peak_at: int | None,
+) -> None:
+    meter = await make_meter(clock=ManualClock(started), fresh_month=fresh_month)
+    async with (
+        ClientSession() as session,
+        session.get(f"{meter.url}/api/v1/data") as response,
+    ):
+        body = await response.json()
+    assert body["montly_power_peak_w"] == peak_w
+    assert body["montly_power_peak_timestamp"] == peak_at

@@ -7,6 +7,7 @@ from typing import Any
 from homeassistant.components import webhook
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
 
@@ -31,8 +32,8 @@ from .const import (
 from .coordinator import CtClampCoordinator
 from .entities import (
     CtCalibrationNumber,
-    CtEnergySensor,
-    CtEnergySensorEntityDescription,
+    CtRestoredSensor,
+    CtRestoredSensorEntityDescription,
     board_sensor_descriptions,
     calibration_descriptions,
     channel_sensor_descriptions,
@@ -73,8 +74,8 @@ class CtClampSource(EnergyHubSource):
         if platform is Platform.SENSOR:
             return [
                 (
-                    CtEnergySensor
-                    if isinstance(description, CtEnergySensorEntityDescription)
+                    CtRestoredSensor
+                    if isinstance(description, CtRestoredSensorEntityDescription)
                     else EnergyHubSensor
                 )(self.coordinator, description, *args)
                 for description in (
@@ -129,6 +130,7 @@ async def async_setup_source(
         stale_timeout_s=float(options.get(CONF_STALE_TIMEOUT, DEFAULT_STALE_TIMEOUT_S)),
     )
     source = CtClampSource(hass, entry, coordinator)
+    _async_remove_entities_gone(hass, entry, source)
     # A setup that failed half-way may have left the webhook behind.
     webhook.async_unregister(hass, source.webhook_id)
     webhook.async_register(
@@ -142,3 +144,23 @@ async def async_setup_source(
     )
     coordinator.async_start()
     return source
+
+
+def _async_remove_entities_gone(
+    hass: HomeAssistant, entry: EnergyHubConfigEntry, source: CtClampSource
+) -> None:
+    """Forget the entities of channels and roles the entry no longer has.
+
+    A reconfigure may drop a channel or the last channel of a role; their
+    entities would otherwise linger in the registry as "no longer provided".
+    The entities that stay keep their unique ids, so their totals continue.
+    """
+    provided = {
+        entity.unique_id
+        for platform in source.platforms
+        for entity in source.entities(platform)
+    }
+    registry = er.async_get(hass)
+    for entity in er.async_entries_for_config_entry(registry, entry.entry_id):
+        if entity.unique_id not in provided:
+            registry.async_remove(entity.entity_id)

@@ -6,7 +6,12 @@ from typing import Any
 
 from homeassistant.components import webhook
 from homeassistant.components.sensor import SensorDeviceClass
-from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFlow
+from homeassistant.config_entries import (
+    SOURCE_RECONFIGURE,
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlowWithReload,
+)
 from homeassistant.helpers import selector
 from homeassistant.helpers.network import NoURLAvailableError
 import probatio as vol
@@ -31,7 +36,7 @@ from .const import (
     DEFAULT_STALE_TIMEOUT_S,
     DEFAULT_VOLTAGE,
 )
-from .model import ChannelRole, parse_channel_spec
+from .model import ChannelRole, format_channel_spec, parse_channel_spec
 
 _VOLTAGE = selector.NumberSelector(
     selector.NumberSelectorConfig(
@@ -96,8 +101,30 @@ def _electrical_options(user_input: dict[str, Any]) -> dict[str, Any]:
     return options
 
 
+def _board_schema(defaults: dict[str, Any], *, electrical: bool) -> vol.Schema:
+    """Name, channels, (electrical assumptions,) and the webhook's reach."""
+    return vol.Schema(
+        {
+            vol.Required(CONF_NAME, default=defaults.get(CONF_NAME, DEFAULT_NAME)): str,
+            vol.Required(
+                CONF_CHANNELS,
+                default=defaults.get(CONF_CHANNELS, DEFAULT_CHANNELS),
+            ): selector.TextSelector(selector.TextSelectorConfig(multiline=True)),
+            **(_electrical_fields(defaults) if electrical else {}),
+            vol.Required(
+                CONF_ALLOW_EXTERNAL,
+                default=defaults.get(CONF_ALLOW_EXTERNAL, False),
+            ): bool,
+        }
+    )
+
+
 class CtClampConfigFlow(ConfigFlow):
-    """Name the board and its channels, then say which channel measures what."""
+    """Name the board and its channels, then say which channel measures what.
+
+    Reconfigure walks the same two steps for an existing board: its webhook
+    stays, and so do the entities (and energy totals) of the channels kept.
+    """
 
     _ct_settings: dict[str, Any]
     _ct_channels: list[tuple[str, str]]
@@ -111,36 +138,57 @@ class CtClampConfigFlow(ConfigFlow):
             self._async_abort_entries_match(
                 {CONF_SOURCE: SourceKind.CT_CLAMP, CONF_NAME: user_input[CONF_NAME]}
             )
-            try:
-                self._ct_channels = parse_channel_spec(user_input[CONF_CHANNELS])
-            except ValueError as err:
-                errors[CONF_CHANNELS] = f"ct_clamp_{err}"
-            else:
-                self._ct_settings = user_input
+            if self._take_board_settings(user_input, errors):
                 return await self.async_step_ct_clamp_roles()
-        defaults = user_input or {}
         return self.async_show_form(
             step_id=SourceKind.CT_CLAMP,
-            data_schema=vol.Schema(
-                {
-                    vol.Required(
-                        CONF_NAME, default=defaults.get(CONF_NAME, DEFAULT_NAME)
-                    ): str,
-                    vol.Required(
-                        CONF_CHANNELS,
-                        default=defaults.get(CONF_CHANNELS, DEFAULT_CHANNELS),
-                    ): selector.TextSelector(
-                        selector.TextSelectorConfig(multiline=True)
-                    ),
-                    **_electrical_fields(defaults),
-                    vol.Required(
-                        CONF_ALLOW_EXTERNAL,
-                        default=defaults.get(CONF_ALLOW_EXTERNAL, False),
-                    ): bool,
-                }
-            ),
+            data_schema=_board_schema(user_input or {}, electrical=True),
             errors=errors,
         )
+
+    async def async_step_ct_clamp_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Rename the board, change its channels or whether it may post from outside."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            if any(
+                other.entry_id != entry.entry_id
+                and other.data.get(CONF_SOURCE) == SourceKind.CT_CLAMP
+                and other.data.get(CONF_NAME) == user_input[CONF_NAME]
+                for other in self._async_current_entries(include_ignore=False)
+            ):
+                errors[CONF_NAME] = "ct_clamp_name_taken"
+            elif self._take_board_settings(user_input, errors):
+                return await self.async_step_ct_clamp_roles()
+        defaults = user_input or {
+            CONF_NAME: entry.title,
+            CONF_CHANNELS: format_channel_spec(
+                [
+                    (channel["id"], channel["name"])
+                    for channel in entry.data[CONF_CHANNELS]
+                ]
+            ),
+            CONF_ALLOW_EXTERNAL: entry.data.get(CONF_ALLOW_EXTERNAL, False),
+        }
+        return self.async_show_form(
+            step_id="ct_clamp_reconfigure",
+            data_schema=_board_schema(defaults, electrical=False),
+            errors=errors,
+        )
+
+    def _take_board_settings(
+        self, user_input: dict[str, Any], errors: dict[str, str]
+    ) -> bool:
+        """Keep the settings for the roles step; False (error noted) on bad channels."""
+        try:
+            self._ct_channels = parse_channel_spec(user_input[CONF_CHANNELS])
+        except ValueError as err:
+            errors[CONF_CHANNELS] = f"ct_clamp_{err}"
+            return False
+        self._ct_settings = user_input
+        return True
 
     async def async_step_ct_clamp_roles(
         self, user_input: dict[str, Any] | None = None
@@ -152,6 +200,8 @@ class CtClampConfigFlow(ConfigFlow):
             solar = set(user_input.get(CONF_SOLAR_CHANNELS, []))
             if grid & solar:
                 errors["base"] = "ct_clamp_channel_in_two_roles"
+            elif self.source == SOURCE_RECONFIGURE:
+                return self._async_update_ct_entry(grid, solar)
             else:
                 return self._async_create_ct_entry(grid, solar)
         channel_options = [
@@ -161,24 +211,43 @@ class CtClampConfigFlow(ConfigFlow):
         multi = selector.SelectSelector(
             selector.SelectSelectorConfig(options=channel_options, multiple=True)
         )
+        # On reconfigure the channels kept start with the role they have.
+        roles = (
+            {
+                channel["id"]: channel["role"]
+                for channel in self._get_reconfigure_entry().data[CONF_CHANNELS]
+            }
+            if self.source == SOURCE_RECONFIGURE
+            else {}
+        )
+
+        def having(role: ChannelRole) -> list[str]:
+            return [
+                channel_id
+                for channel_id, _ in self._ct_channels
+                if roles.get(channel_id) == role
+            ]
+
         return self.async_show_form(
             step_id="ct_clamp_roles",
             data_schema=vol.Schema(
                 {
-                    vol.Optional(CONF_GRID_CHANNELS, default=[]): multi,
-                    vol.Optional(CONF_SOLAR_CHANNELS, default=[]): multi,
+                    vol.Optional(
+                        CONF_GRID_CHANNELS, default=having(ChannelRole.GRID)
+                    ): multi,
+                    vol.Optional(
+                        CONF_SOLAR_CHANNELS, default=having(ChannelRole.SOLAR)
+                    ): multi,
                 }
             ),
             errors=errors,
         )
 
-    def _async_create_ct_entry(
+    def _channels_with_roles(
         self, grid: set[str], solar: set[str]
-    ) -> ConfigFlowResult:
-        settings = self._ct_settings
-        webhook_id = webhook.async_generate_id()
-        allow_external = bool(settings[CONF_ALLOW_EXTERNAL])
-        channels = [
+    ) -> list[dict[str, str]]:
+        """The entry's channel list: id, display name and role of each."""
+        return [
             {
                 "id": channel_id,
                 "name": name,
@@ -192,12 +261,44 @@ class CtClampConfigFlow(ConfigFlow):
             }
             for channel_id, name in self._ct_channels
         ]
+
+    def _async_update_ct_entry(
+        self, grid: set[str], solar: set[str]
+    ) -> ConfigFlowResult:
+        """Save the new settings and reload the entry."""
+        entry = self._get_reconfigure_entry()
+        settings = self._ct_settings
+        allow_external = bool(settings[CONF_ALLOW_EXTERNAL])
+        self.hass.config_entries.async_update_entry(
+            entry,
+            title=settings[CONF_NAME],
+            data={
+                **entry.data,
+                CONF_NAME: settings[CONF_NAME],
+                CONF_CHANNELS: self._channels_with_roles(grid, solar),
+                CONF_ALLOW_EXTERNAL: allow_external,
+            },
+        )
+        self.hass.config_entries.async_schedule_reload(entry.entry_id)
+        return self.async_abort(
+            reason="ct_clamp_reconfigured",
+            description_placeholders=self._webhook_placeholders(
+                entry.data[CONF_WEBHOOK_ID], allow_external, self._ct_channels[0][0]
+            ),
+        )
+
+    def _async_create_ct_entry(
+        self, grid: set[str], solar: set[str]
+    ) -> ConfigFlowResult:
+        settings = self._ct_settings
+        webhook_id = webhook.async_generate_id()
+        allow_external = bool(settings[CONF_ALLOW_EXTERNAL])
         return self.async_create_entry(
             title=settings[CONF_NAME],
             data={
                 CONF_SOURCE: SourceKind.CT_CLAMP.value,
                 CONF_NAME: settings[CONF_NAME],
-                CONF_CHANNELS: channels,
+                CONF_CHANNELS: self._channels_with_roles(grid, solar),
                 CONF_WEBHOOK_ID: webhook_id,
                 CONF_ALLOW_EXTERNAL: allow_external,
             },
@@ -234,7 +335,7 @@ class CtClampConfigFlow(ConfigFlow):
         return {"webhook_url": url, "webhook_path": path, "example": example}
 
 
-class CtClampOptionsFlow(OptionsFlow):
+class CtClampOptionsFlow(OptionsFlowWithReload):
     """Change the voltage, power factor, stale timeout and maximum gap."""
 
     async def async_step_init(

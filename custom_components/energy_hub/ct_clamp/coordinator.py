@@ -77,6 +77,7 @@ class CtClampCoordinator(EnergyHubCoordinator[CtBoard]):
                 await self._read_json(request),
                 self.data.channels,
                 dt_util.utcnow().timestamp(),
+                last_timestamp=self.data.last_timestamp,
             )
             accepted = self.data.accept(post, self._voltage())
         except PostRejected as err:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +18,7 @@ from homeassistant.const import (
     UnitOfPower,
     UnitOfTime,
 )
+from homeassistant.helpers.typing import StateType
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
@@ -26,34 +27,35 @@ from ..sensor import EnergyHubSensor, EnergyHubSensorEntityDescription
 from .model import TOTAL, CtBoard
 
 type CtSensorDescription = EnergyHubSensorEntityDescription[CtBoard]
+# What a sensor's restored native value may be.
+type SensorValue = StateType | date | datetime | Decimal
 
 
 @dataclass(frozen=True, kw_only=True)
-class CtEnergySensorEntityDescription(EnergyHubSensorEntityDescription[CtBoard]):
-    """An energy total; `restore_fn` hands the board its value from before a restart."""
+class CtRestoredSensorEntityDescription(EnergyHubSensorEntityDescription[CtBoard]):
+    """A value the board does not keep; `restore_fn` hands it back after a restart."""
 
-    restore_fn: Callable[[CtBoard, float], None]
+    restore_fn: Callable[[CtBoard, SensorValue], None]
 
 
-class CtEnergySensor(EnergyHubSensor):
-    """An energy total Energy Hub integrates itself from the board's posts.
+class CtRestoredSensor(EnergyHubSensor):
+    """A value Energy Hub derives itself from the board's posts.
 
-    The board keeps no counter, so after a restart (or an options change)
-    the totals continue from the values these sensors restore. No
+    The board keeps no counter, so after a restart (or a reload) the energy
+    totals continue from the values these sensors restore, and the last
+    post's time comes back so that a re-sent post is a duplicate. No
     `lifetime_total` guard: `CtBoard` only ever adds energy, and a total of
     0 before the first integrated post is a true value, not a glitch.
     """
 
-    entity_description: CtEnergySensorEntityDescription
+    entity_description: CtRestoredSensorEntityDescription
 
     async def async_added_to_hass(self) -> None:
-        """Hand the restored total back to the board, then show it."""
+        """Hand the restored value back to the board, then show it."""
         await super().async_added_to_hass()
         last = await self.async_get_last_sensor_data()
-        if last is not None and isinstance(last.native_value, (int, float, Decimal)):
-            self.entity_description.restore_fn(
-                self.coordinator.data, float(last.native_value)
-            )
+        if last is not None and last.native_value is not None:
+            self.entity_description.restore_fn(self.coordinator.data, last.native_value)
             self._read()
 
 
@@ -73,14 +75,29 @@ class CtCalibrationNumber(EnergyHubNumber, RestoreNumber):
         return self.native_value is not None
 
 
+def _restore_kwh(
+    restore_fn: Callable[[CtBoard, float], None],
+) -> Callable[[CtBoard, SensorValue], None]:
+    def restore(board: CtBoard, value: SensorValue) -> None:
+        if isinstance(value, (int, float, Decimal)):
+            restore_fn(board, float(value))
+
+    return restore
+
+
+def _restore_last_timestamp(board: CtBoard, value: SensorValue) -> None:
+    if isinstance(value, datetime):
+        board.restore_last_timestamp(value.timestamp())
+
+
 def _energy(
     key: str,
     translation_key: str,
     value_fn: Callable[[CtBoard], float],
     restore_fn: Callable[[CtBoard, float], None],
     **extra: Any,
-) -> CtEnergySensorEntityDescription:
-    return CtEnergySensorEntityDescription(
+) -> CtRestoredSensorEntityDescription:
+    return CtRestoredSensorEntityDescription(
         key=key,
         translation_key=translation_key,
         native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
@@ -88,12 +105,12 @@ def _energy(
         state_class=SensorStateClass.TOTAL_INCREASING,
         suggested_display_precision=3,
         value_fn=value_fn,
-        restore_fn=restore_fn,
+        restore_fn=_restore_kwh(restore_fn),
         **extra,
     )
 
 
-def _role_energy(role: str, **extra: Any) -> CtEnergySensorEntityDescription:
+def _role_energy(role: str, **extra: Any) -> CtRestoredSensorEntityDescription:
     """`role` is a `ChannelRole` value or `TOTAL`."""
     return _energy(
         f"{role}_energy",
@@ -209,11 +226,12 @@ def board_sensor_descriptions(board: CtBoard) -> list[CtSensorDescription]:
     for role in board.roles():
         descriptions += [_role_power(role.value), _role_energy(role.value)]
     descriptions += [
-        EnergyHubSensorEntityDescription[CtBoard](
+        CtRestoredSensorEntityDescription(
             key="last_update",
             translation_key="last_update",
             device_class=SensorDeviceClass.TIMESTAMP,
             value_fn=_last_update,
+            restore_fn=_restore_last_timestamp,
         ),
         EnergyHubSensorEntityDescription[CtBoard](
             key="gaps",

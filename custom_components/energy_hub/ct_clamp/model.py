@@ -25,6 +25,8 @@ MAX_CURRENT_A = 500.0
 MAX_CHANNELS = 16
 CHANNEL_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
+# Timestamps closer than this are the same reading's.
+_SAME_TIME_TOLERANCE_S = 0.001
 _SECONDS_PER_HOUR = 3600.0
 _WATTS_PER_KILOWATT = 1000.0
 _TOP_LEVEL_FIELDS = frozenset(
@@ -105,6 +107,14 @@ def parse_channel_spec(text: str) -> list[tuple[str, str]]:
     return channels
 
 
+def format_channel_spec(channels: Sequence[tuple[str, str]]) -> str:
+    """The text `parse_channel_spec` reads back as `channels`, one per line."""
+    return "\n".join(
+        channel_id if name == channel_id else f"{channel_id}: {name}"
+        for channel_id, name in channels
+    )
+
+
 def _number(value: Any, field: str, low: float, high: float) -> float:
     # bool is an int in Python, but `true` is no reading.
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -122,13 +132,31 @@ def _channel_field(name: str) -> str:
     return f"channels.{name}" if CHANNEL_ID.match(name) else "channels"
 
 
-def parse_post(body: Any, channels: Collection[str], now: float) -> BoardPost:
+def same_time(first: float, second: float | None) -> bool:
+    """Whether two post timestamps are the same reading's.
+
+    A timestamp restored from a sensor state may differ from the posted one
+    by a float rounding error.
+    """
+    return second is not None and abs(first - second) < _SAME_TIME_TOLERANCE_S
+
+
+def parse_post(
+    body: Any,
+    channels: Collection[str],
+    now: float,
+    *,
+    last_timestamp: float | None = None,
+) -> BoardPost:
     """Validate a decoded JSON post strictly; raise `PostRejected` naming the field.
 
     Accepts the board's full form (`{"timestamp", "channels": {id:
     {"current_amps", "voltage_mv"}}, "total_amps", "estimated_power_watts",
     "method", "wifi_rssi", "uptime_s"}`) and the minimal `{"channels": {id:
     amps}}`. The board's own power estimate is checked but not used.
+    A post with `last_timestamp` (the last accepted post's) is not checked
+    for age: a board that reboots re-sends its last reading, however old,
+    and that is a duplicate, not an error.
     """
     if not isinstance(body, dict):
         raise PostRejected("body", "must be a JSON object")
@@ -164,10 +192,11 @@ def parse_post(body: Any, channels: Collection[str], now: float) -> BoardPost:
     timestamp = now
     if "timestamp" in body:
         timestamp = _number(body["timestamp"], "timestamp", 0.0, math.inf)
-        if timestamp > now + MAX_CLOCK_AHEAD_S:
-            raise PostRejected("timestamp", "is in the future")
-        if timestamp < now - MAX_POST_AGE_S:
-            raise PostRejected("timestamp", "is too far in the past")
+        if not same_time(timestamp, last_timestamp):
+            if timestamp > now + MAX_CLOCK_AHEAD_S:
+                raise PostRejected("timestamp", "is in the future")
+            if timestamp < now - MAX_POST_AGE_S:
+                raise PostRejected("timestamp", "is too far in the past")
     for key in ("total_amps", "estimated_power_watts"):
         if key in body:
             _number(body[key], key, 0.0, math.inf)
@@ -310,6 +339,14 @@ class CtBoard:
         self._restored.add(restored_key)
         totals[key] += kwh
 
+    def restore_last_timestamp(self, timestamp: float) -> None:
+        """Remember the last post from before a restart, so a re-send is a duplicate.
+
+        Ignored once a post has arrived: that one is newer.
+        """
+        if self.last_timestamp is None and math.isfinite(timestamp):
+            self.last_timestamp = timestamp
+
     def set_calibration(self, channel_id: str, factor: float) -> None:
         """Scale this channel's current from the next post on."""
         self.channels[channel_id].calibration = factor
@@ -335,7 +372,7 @@ class CtBoard:
         than the last one accepted.
         """
         if self.last_timestamp is not None:
-            if post.timestamp == self.last_timestamp:
+            if same_time(post.timestamp, self.last_timestamp):
                 self.duplicates += 1
                 return False
             if post.timestamp < self.last_timestamp:

@@ -8,12 +8,11 @@ from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceInfo
 
-from ..const import DOMAIN
+from ..const import CONF_POLL_INTERVAL, DOMAIN
 from ..source import EnergyHubConfigEntry
 from .config_flow import ModbusMeterConfigFlowMixin, ModbusMeterOptionsFlow
 from .const import (
     CONF_METER_TYPE,
-    CONF_POLL_INTERVAL,
     CONF_PRESET,
     CONF_REGISTER_MAP,
     CONF_UNIT_ID,
@@ -59,7 +58,9 @@ async def async_setup_source(
         identifiers={(DOMAIN, unique_id)},
         manufacturer=meter_map.model.split(" ", 1)[0],
         model=meter_map.model,
-        translation_key="modbus_meter",
+        # Several meters are common (grid, solar, a zone): each device is named
+        # after its entry ("ABB B23 (grid)") so entity ids tell them apart.
+        name=entry.title,
     )
     return MeterSource(
         coordinator,

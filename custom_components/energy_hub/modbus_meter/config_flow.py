@@ -9,7 +9,6 @@ from homeassistant.config_entries import (
     ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
-    OptionsFlow,
 )
 from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.helpers.selector import (
@@ -26,9 +25,9 @@ import probatio as vol
 
 from ..const import CONF_SOURCE, LOGGER, SourceKind
 from ..errors import EnergyHubError
+from ..options_flow import PollIntervalOptionsFlow
 from .const import (
     CONF_METER_TYPE,
-    CONF_POLL_INTERVAL,
     CONF_PRESET,
     CONF_REGISTER_MAP,
     CONF_UNIT_ID,
@@ -44,6 +43,7 @@ from .meter import (
     EXAMPLE_MAP,
     PRESETS,
     MeterMap,
+    MeterMapError,
     ModbusMeter,
     meter_map_for,
     parse_custom_map,
@@ -160,13 +160,19 @@ class ModbusMeterConfigFlowMixin(ConfigFlow):
     ) -> ConfigFlowResult:
         """Ask for a user-defined register map (JSON)."""
         errors: dict[str, str] = {}
-        placeholders = {"example": EXAMPLE_MAP, "error": ""}
+        # Every error's placeholders, filled in by the one shown.
+        placeholders = {
+            "example": EXAMPLE_MAP,
+            "field": "",
+            "partner": "",
+            "detail": "",
+        }
         if user_input is not None:
             try:
                 parse_custom_map(user_input[CONF_REGISTER_MAP])
-            except ValueError as err:
-                errors[CONF_REGISTER_MAP] = "invalid_register_map"
-                placeholders["error"] = str(err)
+            except MeterMapError as err:
+                errors[CONF_REGISTER_MAP] = f"modbus_meter_map_{err.reason}"
+                placeholders.update(err.placeholders)
             else:
                 self._meter_data[CONF_REGISTER_MAP] = user_input[CONF_REGISTER_MAP]
                 if (result := await self._create(errors)) is not None:
@@ -231,38 +237,11 @@ class ModbusMeterConfigFlowMixin(ConfigFlow):
         )
 
 
-class ModbusMeterOptionsFlow(OptionsFlow):
+class ModbusMeterOptionsFlow(PollIntervalOptionsFlow):
     """Poll interval of a Modbus meter."""
 
-    async def async_step_init(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Show the meter options."""
-        return await self.async_step_modbus_meter_options(user_input)
-
-    async def async_step_modbus_meter_options(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Ask how often to poll."""
-        if user_input is not None:
-            return self.async_create_entry(
-                data={CONF_POLL_INTERVAL: int(user_input[CONF_POLL_INTERVAL])}
-            )
-        current = self.config_entry.options.get(
-            CONF_POLL_INTERVAL, DEFAULT_POLL_INTERVAL_S
-        )
-        return self.async_show_form(
-            step_id="modbus_meter_options",
-            data_schema=vol.Schema(
-                {
-                    vol.Required(CONF_POLL_INTERVAL, default=current): NumberSelector(
-                        NumberSelectorConfig(
-                            min=MIN_POLL_INTERVAL_S,
-                            max=MAX_POLL_INTERVAL_S,
-                            unit_of_measurement="s",
-                            mode=NumberSelectorMode.BOX,
-                        )
-                    )
-                }
-            ),
-        )
+    step_id = "modbus_meter_options"
+    default_s = DEFAULT_POLL_INTERVAL_S
+    min_s = MIN_POLL_INTERVAL_S
+    max_s = MAX_POLL_INTERVAL_S
+    async_step_modbus_meter_options = PollIntervalOptionsFlow.async_step_poll_interval

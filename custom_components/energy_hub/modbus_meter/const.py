@@ -6,7 +6,6 @@ CONF_UNIT_ID: Final = "unit_id"
 CONF_PRESET: Final = "preset"
 CONF_METER_TYPE: Final = "meter_type"
 CONF_REGISTER_MAP: Final = "register_map"
-CONF_POLL_INTERVAL: Final = "poll_interval"
 
 METER_TYPES: Final = ("grid", "building", "solar", "zone")
 DEFAULT_PORT: Final = 502

@@ -4,6 +4,11 @@ Every map yields the same quantities in the same units (W, kWh, V, A, Hz,
 power factor as a ratio), so one set of entity descriptions serves them all.
 Register facts from `shared/reference/meter-registers.md` (wire addresses,
 high word first).
+
+A user map comes in the load-management guide's flat form (register numbers
+and `…Scale` factors; see `parse_guide_map`) or in our detailed form. Both
+take register numbers as wire addresses (0-based), as the Modbus library
+that reads the guide's map sends them; a 1-based manual number is one more.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 import json
+import math
 from typing import Any
 
 from ..errors import DeviceConnectionError
@@ -86,54 +92,251 @@ IEM3000 = MeterMap(
 PRESETS: dict[str, MeterMap] = {"abb_b23": ABB_B23, "iem3000": IEM3000}
 CUSTOM = "custom"
 
+# Pre-filled example of the custom map, in the guide's flat form.
 EXAMPLE_MAP = json.dumps(
     {
-        "power": {"address": 3059, "type": "float32", "scale": 1000},
-        "energy_import": {"address": 3203, "type": "s64", "scale": 0.001},
+        "power": 14,
+        "powerScale": 0.001,
+        "energy": 1,
+        "energyHigh": 0,
+        "energyScale": 0.01,
+        "voltage": 12,
+        "voltageScale": 0.1,
     }
 )
 
+_DETAIL_FIELDS = ("address", "type", "scale", "table", "word_order")
+# Register number keys of the guide's flat form -> (quantity, 16-bit type,
+# factor from the unit the guide's scale produces to the entity's unit).
+# Power and power factor are signed (export is negative); voltage, current,
+# frequency and the energy counter never are, so they get the full range.
+GUIDE_QUANTITIES: dict[str, tuple[str, DataType, float]] = {
+    "power": ("power", DataType.S16, 1000.0),  # kW, as the guide's meters report
+    "energy": ("energy_import", DataType.U16, 1.0),  # kWh
+    "voltage": ("voltage_l1", DataType.U16, 1.0),  # V
+    "current": ("current_l1", DataType.U16, 1.0),  # A
+    "powerFactor": ("power_factor", DataType.S16, 1.0),  # ratio, -1 to 1
+    "frequency": ("frequency", DataType.U16, 1.0),  # Hz
+}
+GUIDE_SCALE_SUFFIX = "Scale"
+GUIDE_ENERGY_HIGH = "energyHigh"
+GUIDE_KEYS: tuple[str, ...] = (
+    *GUIDE_QUANTITIES,
+    GUIDE_ENERGY_HIGH,
+    *(f"{key}{GUIDE_SCALE_SUFFIX}" for key in GUIDE_QUANTITIES),
+)
+MAX_ADDRESS = 0xFFFF
 
-def _parse_quantity(key: str, entry: object) -> Register:
+
+class MeterMapError(ValueError):
+    """A user map that cannot be used.
+
+    `reason` names the flow error (`modbus_meter_map_<reason>`); `field` the
+    offending key, `partner` the key it needs, `detail` the allowed values or
+    the JSON parser's complaint. All three fill the error's translation.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        message: str,
+        *,
+        field: str = "",
+        partner: str = "",
+        detail: str = "",
+    ) -> None:
+        """Keep the parts the translated error needs."""
+        super().__init__(message)
+        self.reason = reason
+        self.field = field
+        self.partner = partner
+        self.detail = detail
+
+    @property
+    def placeholders(self) -> dict[str, str]:
+        """The error translation's placeholders."""
+        return {"field": self.field, "partner": self.partner, "detail": self.detail}
+
+
+def _parse_scale(field: str, value: object, *, positive: bool = False) -> float:
+    if (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and (value > 0 if positive else value != 0)
+    ):
+        return float(value)
+    raise MeterMapError(
+        "bad_scale",
+        f"{field}: must be a non-zero number" + (" above 0" if positive else ""),
+        field=field,
+    )
+
+
+def _parse_address(field: str, value: object) -> int:
+    if (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and 0 <= value <= MAX_ADDRESS
+    ):
+        return value
+    raise MeterMapError(
+        "not_register",
+        f"{field}: must be a whole register number from 0 to {MAX_ADDRESS}",
+        field=field,
+    )
+
+
+def _choice[E: (DataType, Table, WordOrder)](
+    kind: type[E], field: str, value: object, allowed: tuple[E, ...]
+) -> E:
+    if not isinstance(value, str) or value not in allowed:
+        detail = ", ".join(allowed)
+        raise MeterMapError(
+            "bad_value", f"{field}: use one of {detail}", field=field, detail=detail
+        )
+    return kind(value)
+
+
+def _parse_quantity(key: str, entry: Mapping[str, object]) -> Register:
     if key not in QUANTITIES:
-        raise ValueError(f"unknown quantity {key!r}; use {', '.join(QUANTITIES)}")
-    if not isinstance(entry, Mapping) or not isinstance(entry.get("address"), int):
-        raise ValueError(f"{key}: needs an integer 'address'")  # noqa: TRY004 - user input
-    if unknown := set(entry) - {"address", "type", "scale", "table", "word_order"}:
-        raise ValueError(f"{key}: unknown field(s) {', '.join(sorted(unknown))}")
-    address = entry["address"]
-    if not 0 <= address <= 0xFFFF:
-        raise ValueError(f"{key}: address out of range")
-    try:
-        data_type = DataType(entry.get("type", "u16"))
-        table = Table(entry.get("table", "holding"))
-        order = WordOrder(entry.get("word_order", "high_first"))
-        scale = float(entry.get("scale", 1))
-    except (ValueError, TypeError) as err:
-        raise ValueError(f"{key}: {err}") from err
-    if data_type is DataType.STRING:
-        raise ValueError(f"{key}: a string is not a quantity")
-    return Register(key, table, address, data_type, scale, order)
+        raise MeterMapError(
+            "unknown_key",
+            f"unknown quantity {key!r}; use {', '.join(QUANTITIES)}",
+            field=key,
+            detail=", ".join(QUANTITIES),
+        )
+    for name in entry:
+        if name not in _DETAIL_FIELDS:
+            raise MeterMapError(
+                "unknown_key",
+                f"{key}: unknown field {name!r}",
+                field=f"{key}.{name}",
+                detail=", ".join(_DETAIL_FIELDS),
+            )
+    if "address" not in entry:
+        raise MeterMapError(
+            "missing_partner",
+            f"{key}: needs an integer 'address'",
+            field=key,
+            partner=f"{key}.address",
+        )
+    address = _parse_address(f"{key}.address", entry["address"])
+    numeric = tuple(t for t in DataType if t is not DataType.STRING)
+    return Register(
+        key,
+        _choice(Table, f"{key}.table", entry.get("table", "holding"), tuple(Table)),
+        address,
+        _choice(DataType, f"{key}.type", entry.get("type", "u16"), numeric),
+        _parse_scale(f"{key}.scale", entry.get("scale", 1)),
+        _choice(
+            WordOrder,
+            f"{key}.word_order",
+            entry.get("word_order", "high_first"),
+            tuple(WordOrder),
+        ),
+    )
+
+
+def _guide_energy(addresses: Mapping[str, int], scale: float) -> Register:
+    """`energy` (low word) with `energyHigh` (high word) as one 32-bit counter."""
+    low = addresses["energy"]
+    if (high := addresses.get(GUIDE_ENERGY_HIGH)) is None:
+        return Register("energy_import", Table.HOLDING, low, DataType.U16, scale)
+    if abs(high - low) != 1:
+        raise MeterMapError(
+            "not_adjacent",
+            f"{GUIDE_ENERGY_HIGH}: must be the register right before or after energy",
+            field=GUIDE_ENERGY_HIGH,
+            partner="energy",
+        )
+    # High word on the lower address is the usual big-endian order.
+    order = WordOrder.HIGH_FIRST if high < low else WordOrder.LOW_FIRST
+    return Register(
+        "energy_import", Table.HOLDING, min(low, high), DataType.U32, scale, order
+    )
+
+
+def parse_guide_map(spec: Mapping[str, object]) -> MeterMap:
+    """Translate the load-management guide's flat map into registers.
+
+    Keys: `power`, `energy` (+ `energyHigh`), `voltage`, `current`,
+    `powerFactor`, `frequency` hold wire addresses of holding registers; each
+    `<key>Scale` (default 1) turns the raw number into kW, kWh, V, A, a
+    ratio or Hz. Raises MeterMapError naming the bad key.
+    """
+    for key in spec:
+        if key not in GUIDE_KEYS:
+            raise MeterMapError(
+                "unknown_key",
+                f"unknown key {key!r}; use {', '.join(GUIDE_KEYS)}",
+                field=key,
+                detail=", ".join(GUIDE_KEYS),
+            )
+    addresses: dict[str, int] = {}
+    scales: dict[str, float] = {}
+    for key, value in spec.items():
+        if key.endswith(GUIDE_SCALE_SUFFIX):
+            quantity = key.removesuffix(GUIDE_SCALE_SUFFIX)
+            scales[quantity] = _parse_scale(key, value, positive=quantity == "energy")
+            partner = quantity
+        else:
+            addresses[key] = _parse_address(key, value)
+            partner = "energy" if key == GUIDE_ENERGY_HIGH else ""
+        if partner and partner not in spec:
+            raise MeterMapError(
+                "missing_partner",
+                f"{key}: needs {partner!r} as well",
+                field=key,
+                partner=partner,
+            )
+    registers: list[Register] = []
+    for key, (quantity, data_type, unit_factor) in GUIDE_QUANTITIES.items():
+        if key not in addresses:
+            continue
+        scale = scales.get(key, 1.0) * unit_factor
+        if key == "energy":
+            registers.append(_guide_energy(addresses, scale))
+        else:
+            registers.append(
+                Register(quantity, Table.HOLDING, addresses[key], data_type, scale)
+            )
+    return MeterMap("Custom Modbus meter", tuple(registers))
 
 
 def parse_custom_map(text: str) -> MeterMap:
-    """Parse a user map: {"quantity": {"address", "type", "scale", "table", "word_order"}}.
+    """Parse a user map in either form; which one is told by its values.
 
+    The guide's flat form (numbers: see `parse_guide_map`), or the detailed
+    form {"quantity": {"address", "type", "scale", "table", "word_order"}}:
     `type` is one of u16, s16, u32, s32, u64, s64, float32 (default u16);
     `table` holding (default) or input; `word_order` high_first (default) or
     low_first; `scale` turns the raw number into W, kWh, V, A or Hz.
-    Raises ValueError with a readable reason.
+    Raises MeterMapError (a ValueError) with a readable reason.
     """
     try:
         spec = json.loads(text)
     except json.JSONDecodeError as err:
-        raise ValueError(f"not valid JSON: {err.msg}") from err
+        raise MeterMapError(
+            "not_json", f"not valid JSON: {err.msg}", detail=err.msg
+        ) from err
     if not isinstance(spec, dict) or not spec:
-        raise ValueError("expected an object of quantities")
-    return MeterMap(
-        "Custom Modbus meter",
-        tuple(_parse_quantity(key, entry) for key, entry in spec.items()),
-    )
+        raise MeterMapError("not_object", "expected an object of quantities")
+    detailed = [isinstance(value, Mapping) for value in spec.values()]
+    if all(detailed):
+        return MeterMap(
+            "Custom Modbus meter",
+            tuple(_parse_quantity(key, entry) for key, entry in spec.items()),
+        )
+    if any(detailed):
+        first_form = detailed[0]
+        odd = next(k for k, d in zip(spec, detailed, strict=True) if d != first_form)
+        raise MeterMapError(
+            "mixed_forms",
+            f"{odd}: mixes the flat form (numbers) with the detailed one (objects)",
+            field=odd,
+        )
+    return parse_guide_map(spec)
 
 
 def meter_map_for(preset: str, register_map: str | None = None) -> MeterMap:

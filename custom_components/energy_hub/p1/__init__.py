@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from homeassistant.config_entries import ConfigFlowResult, OptionsFlow
+from homeassistant.config_entries import ConfigFlowResult, OptionsFlowWithReload
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.device_registry import DeviceInfo
@@ -19,8 +18,8 @@ from homeassistant.helpers.selector import (
 import probatio as vol
 
 from ..const import DOMAIN
+from ..coordinator import translate_setup_errors
 from ..device_source import DeviceSource
-from ..errors import DeviceAuthError, EnergyHubError
 from ..source import EnergyHubConfigEntry, EnergyHubSource
 from .client import ApiVersion, P1Client
 from .const import (
@@ -48,18 +47,8 @@ async def async_setup_source(
         ApiVersion(entry.data[CONF_API_VERSION]),
         entry.data.get(CONF_TOKEN),
     )
-    try:
+    with translate_setup_errors("P1 meter"):
         device = await client.device()
-    except DeviceAuthError as err:
-        raise ConfigEntryAuthFailed(
-            translation_domain=DOMAIN, translation_key="invalid_auth"
-        ) from err
-    except EnergyHubError as err:
-        raise ConfigEntryNotReady(
-            translation_domain=DOMAIN,
-            translation_key="communication_error",
-            translation_placeholders={"device": "P1 meter", "error": str(err)},
-        ) from err
     coordinator = P1Coordinator(
         hass,
         entry,
@@ -88,7 +77,7 @@ async def async_setup_source(
     return source
 
 
-class P1OptionsFlow(OptionsFlow):
+class P1OptionsFlow(OptionsFlowWithReload):
     """Poll interval and the capacity tariff's rate."""
 
     async def async_step_init(

@@ -17,6 +17,11 @@ QUARTER_HOURS = 0.25
 MINIMUM_BILLED_KW = 2.5
 # Longer gaps between readings leave the quarter's energy unknown.
 MAX_READING_GAP = dt.timedelta(seconds=60)
+# A quarter joined late is estimated from what was seen of it. Meters count in
+# 1 Wh steps: one step seen in the first second, spread over the minutes not
+# seen, turned a 1 kW load into a 2.7 kW projection. After a minute the
+# step's share is under 0.1 kW.
+MIN_LATE_OBSERVATION = dt.timedelta(seconds=60)
 
 
 def quarter_start(moment: dt.datetime) -> dt.datetime:
@@ -24,6 +29,10 @@ def quarter_start(moment: dt.datetime) -> dt.datetime:
     return moment.replace(
         minute=moment.minute - moment.minute % 15, second=0, microsecond=0
     )
+
+
+def _rounded(kw: float | None) -> float | None:
+    return None if kw is None else round(kw, 3)
 
 
 def _at_risk(projected_kw: float | None, limit_kw: float | None) -> bool | None:
@@ -51,7 +60,8 @@ class CapacityTracker:
     Feed every reading to `update()` with the time it was taken (timezone
     aware, local time: quarter-hours and months are the meter's wall clock).
     A quarter that was not observed from its start (start-up, a gap in the
-    readings) is estimated for display but never becomes the month's peak.
+    readings) is estimated for display once a minute of it was seen, but
+    never becomes the month's peak.
     """
 
     def __init__(
@@ -102,17 +112,22 @@ class CapacityTracker:
         self._last_kwh = import_kwh
 
         elapsed = now - quarter
-        energy_kwh = import_kwh - self._quarter_kwh
+        energy_kwh: float | None = import_kwh - self._quarter_kwh
         if self._observed_from is not None:
-            # Joined late: assume the unseen part ran at the observed average.
+            # Joined late: assume the unseen part ran at the observed average,
+            # once enough of it was seen (until then: unknown, no alarm).
             observed = now - self._observed_from
-            energy_kwh = (
-                energy_kwh * (elapsed / observed) if observed.total_seconds() else 0.0
-            )
-        average_kw = energy_kwh / QUARTER_HOURS
-        remaining_h = max((QUARTER - elapsed).total_seconds(), 0.0) / 3600
-        taking_kw = max(power_w or 0.0, 0.0) / 1000  # export does not count
-        projected_kw = (energy_kwh + taking_kw * remaining_h) / QUARTER_HOURS
+            if observed < MIN_LATE_OBSERVATION:
+                energy_kwh = None
+            else:
+                energy_kwh = (import_kwh - self._quarter_kwh) * (elapsed / observed)
+        average_kw: float | None = None
+        projected_kw: float | None = None
+        if energy_kwh is not None:
+            average_kw = energy_kwh / QUARTER_HOURS
+            remaining_h = max((QUARTER - elapsed).total_seconds(), 0.0) / 3600
+            taking_kw = max(power_w or 0.0, 0.0) / 1000  # export does not count
+            projected_kw = (energy_kwh + taking_kw * remaining_h) / QUARTER_HOURS
 
         self._roll_month(now)
         peak_kw, peak_at = self.peak_kw, self.peak_at
@@ -125,12 +140,12 @@ class CapacityTracker:
             and (peak_kw is None or meter_peak_kw > peak_kw)
         ):
             peak_kw, peak_at = meter_peak_kw, meter_peak_at
-        billed_kw = max(peak_kw or 0.0, projected_kw, self.minimum_kw)
+        billed_kw = max(peak_kw or 0.0, projected_kw or 0.0, self.minimum_kw)
         self.snapshot = CapacitySnapshot(
             quarter_start=quarter,
-            quarter_average_kw=round(average_kw, 3),
-            projected_quarter_kw=round(projected_kw, 3),
-            monthly_peak_kw=None if peak_kw is None else round(peak_kw, 3),
+            quarter_average_kw=_rounded(average_kw),
+            projected_quarter_kw=_rounded(projected_kw),
+            monthly_peak_kw=_rounded(peak_kw),
             monthly_peak_at=peak_at,
             projected_monthly_cost=round(billed_kw * self.rate_eur_per_kw_year / 12, 2),
             peak_at_risk=_at_risk(projected_kw, limit_kw),

@@ -112,10 +112,10 @@ class P1Coordinator(EnergyHubCoordinator[P1Data]):
             self._system = await self.client.system()
             self._system_read_at = time.monotonic()
         now = dt_util.now()
+        # A Belgian meter sends 0 W and no time until the month's first
+        # quarter closes: the peak so far is 0 kW, its time unknown.
         meter_peak_w = measurement.monthly_power_peak_w
         meter_peak_at = meter_time(measurement.monthly_power_peak_timestamp)
-        if not meter_peak_w and meter_peak_at is None:
-            meter_peak_w = None  # 0 without a time: no quarter closed this month
         snapshot = self.capacity.update(
             now,
             measurement.energy_import_kwh,

@@ -78,6 +78,11 @@ def _phase(
     )
 
 
+def _capacity_followed(data: P1Data) -> bool:
+    """Capacity figures exist once the import counter was read; None = not known yet."""
+    return data.capacity.quarter_start is not None
+
+
 def _capacity_kw(key: str, value_fn: Callable[[P1Data], float | None]) -> Sensor:
     return EnergyHubSensorEntityDescription(
         key=key,
@@ -87,6 +92,7 @@ def _capacity_kw(key: str, value_fn: Callable[[P1Data], float | None]) -> Sensor
         native_unit_of_measurement=UnitOfPower.KILO_WATT,
         suggested_display_precision=3,
         value_fn=value_fn,
+        available_fn=_capacity_followed,
     )
 
 
@@ -208,6 +214,7 @@ SENSORS: tuple[Sensor, ...] = (
         translation_key="monthly_peak_time",
         device_class=SensorDeviceClass.TIMESTAMP,
         value_fn=lambda d: d.capacity.monthly_peak_at,
+        available_fn=_capacity_followed,
     ),
     EnergyHubSensorEntityDescription(
         key="projected_capacity_cost",
@@ -251,6 +258,7 @@ BINARY_SENSORS: tuple[EnergyHubBinarySensorEntityDescription[P1Data], ...] = (
         key="peak_at_risk",
         translation_key="peak_at_risk",
         value_fn=lambda d: d.capacity.peak_at_risk,
+        available_fn=_capacity_followed,
     ),
 )
 

@@ -6,16 +6,14 @@ from datetime import timedelta
 
 from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers.device_registry import DeviceInfo
 
-from ..const import DOMAIN
-from ..errors import EnergyHubError
+from ..const import CONF_POLL_INTERVAL, DOMAIN
+from ..coordinator import translate_setup_errors
 from ..source import EnergyHubConfigEntry
 from .config_flow import SungrowConfigFlowMixin, SungrowOptionsFlow
 from .const import (
     CONF_CONNECTION,
-    CONF_POLL_INTERVAL,
     CONF_UNIT_ID,
     DEFAULT_POLL_INTERVAL_S,
 )
@@ -42,14 +40,11 @@ async def async_setup_source(
         Connection(entry.data[CONF_CONNECTION]),
     )
     try:
-        identity = await inverter.identify()
-    except EnergyHubError as err:
+        with translate_setup_errors(entry.title):
+            identity = await inverter.identify()
+    except Exception:
         await inverter.close()
-        raise ConfigEntryNotReady(
-            translation_domain=DOMAIN,
-            translation_key="communication_error",
-            translation_placeholders={"device": entry.title, "error": str(err)},
-        ) from err
+        raise
     interval = timedelta(
         seconds=entry.options.get(CONF_POLL_INTERVAL, DEFAULT_POLL_INTERVAL_S)
     )

@@ -8,7 +8,6 @@ from homeassistant.config_entries import (
     ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
-    OptionsFlow,
 )
 from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.helpers.selector import (
@@ -24,9 +23,9 @@ import probatio as vol
 
 from ..const import CONF_SOURCE, LOGGER, SourceKind
 from ..errors import DeviceConnectionError, DeviceRejectedError
+from ..options_flow import PollIntervalOptionsFlow
 from .const import (
     CONF_CONNECTION,
-    CONF_POLL_INTERVAL,
     CONF_UNIT_ID,
     DEFAULT_POLL_INTERVAL_S,
     DEFAULT_PORT,
@@ -152,38 +151,11 @@ class SungrowConfigFlowMixin(ConfigFlow):
         )
 
 
-class SungrowOptionsFlow(OptionsFlow):
+class SungrowOptionsFlow(PollIntervalOptionsFlow):
     """Poll interval of a Sungrow inverter."""
 
-    async def async_step_init(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Show the Sungrow options."""
-        return await self.async_step_sungrow_options(user_input)
-
-    async def async_step_sungrow_options(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Ask how often to poll."""
-        if user_input is not None:
-            return self.async_create_entry(
-                data={CONF_POLL_INTERVAL: int(user_input[CONF_POLL_INTERVAL])}
-            )
-        current = self.config_entry.options.get(
-            CONF_POLL_INTERVAL, DEFAULT_POLL_INTERVAL_S
-        )
-        return self.async_show_form(
-            step_id="sungrow_options",
-            data_schema=vol.Schema(
-                {
-                    vol.Required(CONF_POLL_INTERVAL, default=current): NumberSelector(
-                        NumberSelectorConfig(
-                            min=MIN_POLL_INTERVAL_S,
-                            max=MAX_POLL_INTERVAL_S,
-                            unit_of_measurement="s",
-                            mode=NumberSelectorMode.BOX,
-                        )
-                    )
-                }
-            ),
-        )
+    step_id = "sungrow_options"
+    default_s = DEFAULT_POLL_INTERVAL_S
+    min_s = MIN_POLL_INTERVAL_S
+    max_s = MAX_POLL_INTERVAL_S
+    async_step_sungrow_options = PollIntervalOptionsFlow.async_step_poll_interval

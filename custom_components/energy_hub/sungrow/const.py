@@ -4,7 +4,6 @@ from typing import Final
 
 CONF_UNIT_ID: Final = "unit_id"
 CONF_CONNECTION: Final = "connection"
-CONF_POLL_INTERVAL: Final = "poll_interval"
 
 DEFAULT_PORT: Final = 502
 DEFAULT_UNIT_ID: Final = 1

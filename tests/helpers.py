@@ -1,0 +1,43 @@
+"""Helpers shared by the tests of several sources."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from homeassistant.config_entries import SOURCE_USER, ConfigEntry
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+
+from custom_components.energy_hub.const import DOMAIN
+from simulators.base import DemoEntry
+
+STRINGS: dict[str, Any] = json.loads(
+    (
+        Path(__file__).parent.parent / "custom_components/energy_hub/strings.json"
+    ).read_text(encoding="utf-8")
+)
+
+
+async def add_demo_entry(
+    hass: HomeAssistant, demo: DemoEntry
+) -> tuple[ConfigEntry, dict[str, Any]]:
+    """Walk the config flow as a user would: menu choice, then each form.
+
+    Returns the created entry and the flow's final result; every form on the
+    way must have its strings.
+    """
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": demo.source}
+    )
+    for step in demo.steps:
+        assert result["type"] is FlowResultType.FORM, result
+        assert result["step_id"] in STRINGS["config"]["step"]
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], step)
+    assert result["type"] is FlowResultType.CREATE_ENTRY, result
+    await hass.async_block_till_done()
+    return result["result"], dict(result)

@@ -223,7 +223,16 @@ async def run(args: argparse.Namespace, config: Path, console: IO[bytes]) -> int
             str(config),
             stdout=console,
             stderr=asyncio.subprocess.STDOUT,
-            env={**os.environ, "SETUP_PORT": str(args.port)},
+            env={
+                **{
+                    # A CA bundle in the environment overrides pypowerwall's
+                    # verify=False for the simulated gateway's own certificate.
+                    key: value
+                    for key, value in os.environ.items()
+                    if key not in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
+                },
+                "SETUP_PORT": str(args.port),
+            },
             start_new_session=True,  # Ctrl-C reaches us; we stop it cleanly
         )
         log(f"starting Home Assistant (log: {config / 'home-assistant.log'})")

@@ -590,6 +590,10 @@ class PowerwallGatewaySimulator(HttpSimulator):
                     "solar": "solar_produced",
                     "battery_in": "battery_charged",
                     "battery_out": "battery_discharged",
+                    "grid_power": "grid_power",
+                    "solar_power": "solar_power",
+                    "battery_power": "battery_power",
+                    "battery_soc": "state_of_charge",
                 },
             )
         ]

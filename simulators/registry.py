@@ -10,6 +10,7 @@ from .ct_board import CtBoardSimulator
 from .modbus import MeterSimulator, SungrowSimulator
 from .p1 import P1MeterSimulator
 from .powerwall import PowerwallGatewaySimulator
+from .powerwall_tedapi import PowerwallTedapiSimulator
 
 SIMULATORS: dict[str, type[Simulator]] = {
     "p1": P1MeterSimulator,
@@ -17,4 +18,5 @@ SIMULATORS: dict[str, type[Simulator]] = {
     "modbus_meter": MeterSimulator,
     "ct_board": CtBoardSimulator,
     "powerwall": PowerwallGatewaySimulator,
+    "powerwall_tedapi": PowerwallTedapiSimulator,
 }

@@ -18,6 +18,7 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.energy_hub.const import DOMAIN
 from simulators.netzero import SITE_ID, TOKEN, NetZeroSimulator
 from simulators.powerwall import GATEWAY_DIN, PASSWORD, PowerwallGatewaySimulator
+from simulators.powerwall_tedapi import PW3_DIN, PowerwallTedapiSimulator
 
 
 @pytest.fixture
@@ -27,6 +28,42 @@ async def gateway(loopback: None) -> AsyncGenerator[PowerwallGatewaySimulator]:
     await simulator.start()
     yield simulator
     await simulator.stop()
+
+
+@pytest.fixture
+async def tedapi_gateway(loopback: None) -> AsyncGenerator[PowerwallTedapiSimulator]:
+    """A running Powerwall 3 simulator, read through pypowerwall's TEDAPI mode."""
+    simulator = PowerwallTedapiSimulator()
+    await simulator.start()
+    yield simulator
+    await simulator.stop()
+
+
+def tedapi_entry_for(gateway: PowerwallTedapiSimulator) -> MockConfigEntry:
+    """A config entry as the flow creates it for a Powerwall 3 in TEDAPI mode."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="Home",
+        unique_id=PW3_DIN,
+        data={
+            "source": "powerwall",
+            "host": gateway.address,
+            "password": gateway.wifi_password,
+            "connection_mode": "tedapi",
+        },
+        options={"scan_interval": 5},
+    )
+
+
+@pytest.fixture
+async def tedapi_entry(
+    hass: HomeAssistant, tedapi_gateway: PowerwallTedapiSimulator
+) -> AsyncGenerator[MockConfigEntry]:
+    """A loaded Powerwall 3 entry in TEDAPI mode."""
+    loaded = await setup_entry(hass, tedapi_entry_for(tedapi_gateway))
+    yield loaded
+    await hass.config_entries.async_unload(loaded.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 @pytest.fixture

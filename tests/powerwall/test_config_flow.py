@@ -62,6 +62,7 @@ async def test_user_flow_creates_the_entry(
         "host": gateway.address,
         "password": PASSWORD,
         "email": "me@example.com",
+        "connection_mode": "local",
     }
     assert result["options"] == {"scan_interval": 5}
     await hass.async_block_till_done(wait_background_tasks=True)

@@ -8,25 +8,26 @@ from typing import Any
 
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.device_registry import DeviceInfo
-from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.entity import Entity, EntityDescription
 
 from ..const import DOMAIN
+from ..coordinator import translate_setup_errors
 from ..device_source import describe_entities
-from ..errors import DeviceAuthError, EnergyHubError
 from ..source import EnergyHubConfigEntry, EnergyHubSource
 from .config_flow import PowerwallConfigFlow, PowerwallOptionsFlow
 from .const import (
     CACHE_FOLDER,
+    CONF_CONNECTION_MODE,
     CONF_EMAIL,
     CONF_SCAN_INTERVAL,
     CONF_SITE_ID,
     CONF_TOKEN,
     DEFAULT_SCAN_INTERVAL_S,
     MANUFACTURER,
+    MODE_TEDAPI,
 )
 from .coordinator import PowerwallControlCoordinator, PowerwallCoordinator
 from .entities import (
@@ -35,6 +36,7 @@ from .entities import (
     CONTROL_SWITCHES,
     GATEWAY_BINARY_SENSORS,
     GATEWAY_SENSORS,
+    TEDAPI_UNREPORTED,
     pack_sensors,
 )
 from .gateway import GatewayInfo, PowerwallGateway
@@ -57,6 +59,7 @@ def gateway_for(hass: HomeAssistant, data: dict[str, Any]) -> PowerwallGateway:
         data[CONF_PASSWORD],
         email=data.get(CONF_EMAIL),
         cache_dir=Path(hass.config.path(CACHE_FOLDER)),
+        tedapi=data.get(CONF_CONNECTION_MODE) == MODE_TEDAPI,
     )
 
 
@@ -65,18 +68,8 @@ async def async_setup_source(
 ) -> EnergyHubSource:
     """Log in to the gateway and start polling it (and NetZero, if configured)."""
     gateway = gateway_for(hass, dict(entry.data))
-    try:
+    with translate_setup_errors("Powerwall"):
         info = await hass.async_add_executor_job(gateway.connect)
-    except DeviceAuthError as err:
-        raise ConfigEntryAuthFailed(
-            translation_domain=DOMAIN, translation_key="invalid_auth"
-        ) from err
-    except EnergyHubError as err:
-        raise ConfigEntryNotReady(
-            translation_domain=DOMAIN,
-            translation_key="communication_error",
-            translation_placeholders={"device": "Powerwall", "error": str(err)},
-        ) from err
     interval = entry.options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL_S)
     coordinator = PowerwallCoordinator(
         hass, entry, gateway, timedelta(seconds=interval)
@@ -137,7 +130,7 @@ class PowerwallSource(EnergyHubSource):
             identifiers={(DOMAIN, info.din)},
             name="Powerwall",
             manufacturer=MANUFACTURER,
-            model="Powerwall gateway",
+            model="Powerwall 3" if coordinator.gateway.tedapi else "Powerwall gateway",
             model_id=info.part_number,
             serial_number=info.din,
             sw_version=info.firmware,
@@ -156,12 +149,24 @@ class PowerwallSource(EnergyHubSource):
             device["via_device_id"] = self.gateway_device_id
         return device
 
+    def _gateway_descriptions[D: EntityDescription](
+        self, descriptions: tuple[D, ...]
+    ) -> tuple[D, ...]:
+        """Leave out what a TEDAPI gateway never reports."""
+        if not self.coordinator.gateway.tedapi:
+            return descriptions
+        return tuple(d for d in descriptions if d.key not in TEDAPI_UNREPORTED)
+
     def entities(self, platform: Platform) -> list[Entity]:
         """The entities of `platform` on the gateway, its packs and the control channel."""
         din, coordinator = self.info.din, self.coordinator
         if platform is Platform.SENSOR:
             entities = describe_entities(
-                platform, GATEWAY_SENSORS, coordinator, self.device_info, din
+                platform,
+                self._gateway_descriptions(GATEWAY_SENSORS),
+                coordinator,
+                self.device_info,
+                din,
             )
             for number, serial in enumerate(self.info.pack_serials, start=1):
                 entities += describe_entities(
@@ -174,7 +179,11 @@ class PowerwallSource(EnergyHubSource):
             return entities
         if platform is Platform.BINARY_SENSOR:
             return describe_entities(
-                platform, GATEWAY_BINARY_SENSORS, coordinator, self.device_info, din
+                platform,
+                self._gateway_descriptions(GATEWAY_BINARY_SENSORS),
+                coordinator,
+                self.device_info,
+                din,
             )
         control_descriptions = {
             Platform.NUMBER: CONTROL_NUMBERS,
@@ -210,6 +219,7 @@ class PowerwallSource(EnergyHubSource):
                 "site_name": self.info.site_name,
                 "pack_serials": list(self.info.pack_serials),
                 "host": self.coordinator.gateway.host,
+                "tedapi": self.coordinator.gateway.tedapi,
             },
             "last_update_success": self.coordinator.last_update_success,
             "reading": self.coordinator.data.as_dict()

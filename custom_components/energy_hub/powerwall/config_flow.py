@@ -6,13 +6,21 @@ from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 
-from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFlow
+from homeassistant.config_entries import (
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlow,
+    OptionsFlowWithReload,
+)
 from homeassistant.const import CONF_HOST, CONF_PASSWORD
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
     TextSelector,
     TextSelectorConfig,
     TextSelectorType,
@@ -24,6 +32,7 @@ from ..const import CONF_SOURCE, LOGGER, SourceKind
 from ..errors import DeviceAuthError, DeviceRateLimitedError, EnergyHubError
 from .const import (
     CACHE_FOLDER,
+    CONF_CONNECTION_MODE,
     CONF_EMAIL,
     CONF_SCAN_INTERVAL,
     CONF_SITE_ID,
@@ -32,6 +41,8 @@ from .const import (
     DHCP_HOSTNAME_PATTERNS,
     MAX_SCAN_INTERVAL_S,
     MIN_SCAN_INTERVAL_S,
+    MODE_LOCAL,
+    MODE_TEDAPI,
 )
 from .gateway import DEFAULT_HOST, GatewayInfo, PowerwallGateway
 from .netzero import NetZeroClient, SiteNotFoundError
@@ -42,8 +53,17 @@ _CREDENTIALS = {
     vol.Required(CONF_PASSWORD): _PASSWORD,
     vol.Optional(CONF_EMAIL): _EMAIL,
 }
+_CONNECTION_MODE = SelectSelector(
+    SelectSelectorConfig(
+        options=[MODE_LOCAL, MODE_TEDAPI],
+        translation_key="powerwall_connection_mode",
+        mode=SelectSelectorMode.LIST,
+    )
+)
 GATEWAY_SCHEMA = vol.Schema(
-    {vol.Required(CONF_HOST, default=DEFAULT_HOST): str} | _CREDENTIALS
+    {vol.Required(CONF_HOST, default=DEFAULT_HOST): str}
+    | _CREDENTIALS
+    | {vol.Required(CONF_CONNECTION_MODE, default=MODE_LOCAL): _CONNECTION_MODE}
 )
 CREDENTIALS_SCHEMA = vol.Schema(_CREDENTIALS)
 CONTROL_FIELDS = {
@@ -52,11 +72,15 @@ CONTROL_FIELDS = {
 }
 
 
-def _gateway_data(user_input: dict[str, Any], host: str) -> dict[str, Any]:
+def _gateway_data(
+    user_input: dict[str, Any], host: str, mode: str | None = None
+) -> dict[str, Any]:
+    """Entry data from a form; `mode` for forms without the mode field."""
     data = {
         CONF_SOURCE: SourceKind.POWERWALL.value,
         CONF_HOST: host.strip(),
         CONF_PASSWORD: user_input[CONF_PASSWORD],
+        CONF_CONNECTION_MODE: mode or user_input.get(CONF_CONNECTION_MODE, MODE_LOCAL),
     }
     if email := (user_input.get(CONF_EMAIL) or "").strip():
         data[CONF_EMAIL] = email
@@ -73,6 +97,7 @@ async def _async_check_gateway(
         data[CONF_PASSWORD],
         email=data.get(CONF_EMAIL),
         cache_dir=Path(hass.config.path(CACHE_FOLDER)),
+        tedapi=data[CONF_CONNECTION_MODE] == MODE_TEDAPI,
     )
     try:
         return await hass.async_add_executor_job(gateway.connect), {}
@@ -228,7 +253,11 @@ class PowerwallConfigFlow(ConfigFlow):
         entry = self._get_reauth_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
-            data = _gateway_data(user_input, entry.data[CONF_HOST])
+            data = _gateway_data(
+                user_input,
+                entry.data[CONF_HOST],
+                entry.data.get(CONF_CONNECTION_MODE, MODE_LOCAL),
+            )
             info, errors = await _async_check_gateway(self, data)
             if info is not None:
                 await self.async_set_unique_id(info.din)
@@ -259,6 +288,7 @@ class PowerwallConfigFlow(ConfigFlow):
         suggested = user_input or {
             CONF_HOST: entry.data[CONF_HOST],
             CONF_EMAIL: entry.data.get(CONF_EMAIL),
+            CONF_CONNECTION_MODE: entry.data.get(CONF_CONNECTION_MODE, MODE_LOCAL),
         }
         return self.async_show_form(
             step_id="powerwall_reconfigure",
@@ -267,7 +297,7 @@ class PowerwallConfigFlow(ConfigFlow):
         )
 
 
-class PowerwallOptionsFlow(OptionsFlow):
+class PowerwallOptionsFlow(OptionsFlowWithReload):
     """Poll interval and the NetZero control channel."""
 
     async def async_step_init(

@@ -6,6 +6,12 @@ from datetime import timedelta
 from typing import Final
 
 CONF_EMAIL: Final = "email"
+# How the gateway is read: its local API with the customer password (Powerwall
+# 2/+), or TEDAPI with the gateway Wi-Fi password (Powerwall 3). Entries made
+# before the mode existed have no key: local.
+CONF_CONNECTION_MODE: Final = "connection_mode"
+MODE_LOCAL: Final = "local"
+MODE_TEDAPI: Final = "tedapi"
 CONF_SCAN_INTERVAL: Final = "scan_interval"
 # NetZero control channel (in the entry's options; redacted as "token"/"site_id").
 CONF_TOKEN: Final = "token"  # noqa: S105 - a key name, not a secret

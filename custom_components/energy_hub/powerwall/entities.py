@@ -133,6 +133,17 @@ def _phase_sensors() -> tuple[SensorDescription, ...]:
     return tuple(descriptions)
 
 
+# Keys of the gateway entities that pypowerwall's TEDAPI mode has no real
+# value for (it answers those endpoints with canned data, or 0 Hz).
+TEDAPI_UNREPORTED = frozenset(
+    {"frequency", "connected_to_tesla"}
+    | {
+        f"{kind}_{phase}"
+        for kind in ("voltage", "current")
+        for phase in ("l1", "l2", "l3")
+    }
+)
+
 GATEWAY_SENSORS: tuple[SensorDescription, ...] = (
     # Signs as the gateway and HA's Energy dashboard both use them:
     # grid + = import, battery + = discharging.

@@ -16,27 +16,38 @@ cache so every poll is fresh, and turns its outcomes into the errors of
 
 An expired session needs nothing from us: pypowerwall logs in again on the
 401 and repeats the call.
+
+Powerwall 3 gateways are read through pypowerwall's TEDAPI mode instead
+(`tedapi=True`): the gateway Wi-Fi password authenticates protobuf queries
+to `/tedapi/v1`, and pypowerwall logs in to the local API with its last 5
+characters for the lifetime energy counters only. That mode does not tell a
+refused password from an unreachable gateway, so after a failure one
+`GET /tedapi/din` of our own tells them apart.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 import hashlib
 import logging
 import math
+import os
 from pathlib import Path
 import threading
 import time
-from typing import Any
+from typing import Any, NoReturn
 
 import pypowerwall
 from pypowerwall.local.exceptions import LoginError
+import requests
 
 from ..errors import DeviceAuthError, DeviceConnectionError, DeviceRateLimitedError
 
 DEFAULT_HOST = "192.168.91.1"
 DEFAULT_TIMEOUT_S = 5.0
+TEDAPI_USER = "Tesla_Energy_Device"
+TEDAPI_SNAPSHOT_S = 60
 METER_NAMES = ("site", "load", "solar", "battery")
 
 # The Tesla app hides the bottom 5 % of the pack: app = (raw - 5) / 0.95.
@@ -55,10 +66,17 @@ class _DemoteToDebug(logging.Filter):
         if record.levelno > logging.DEBUG:
             record.levelno = logging.DEBUG
             record.levelname = logging.getLevelName(logging.DEBUG)
-        return True
+        # The logger let the record through at its original level; handlers
+        # would print it as DEBUG even with debug logging off.
+        return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
 
 
-for _name in ("pypowerwall", "pypowerwall.local.pypowerwall_local"):
+for _name in (
+    "pypowerwall",
+    "pypowerwall.local.pypowerwall_local",
+    "pypowerwall.tedapi",
+    "pypowerwall.tedapi.pypowerwall_tedapi",
+):
     _logger = logging.getLogger(_name)
     if not any(isinstance(f, _DemoteToDebug) for f in _logger.filters):
         _logger.addFilter(_DemoteToDebug())
@@ -164,9 +182,15 @@ class PowerwallGateway:
         email: str | None,
         cache_dir: Path,
         timeout_s: float = DEFAULT_TIMEOUT_S,
+        tedapi: bool = False,
     ) -> None:
-        """Remember the settings; nothing is sent before `connect`."""
+        """Remember the settings; nothing is sent before `connect`.
+
+        With `tedapi`, `password` is the gateway Wi-Fi password of a
+        Powerwall 3 and pypowerwall runs in its TEDAPI mode.
+        """
         self.host = host
+        self.tedapi = tedapi
         self._password = password
         self._email = email or "nobody@nowhere.com"  # pypowerwall's own default
         self._cache_dir = cache_dir
@@ -176,6 +200,8 @@ class PowerwallGateway:
 
     def connect(self) -> GatewayInfo:
         """Log in and read the gateway's identity; raise an `EnergyHubError`."""
+        if self.tedapi:
+            return self._connect_tedapi()
         with self._lock:
             self._cache_dir.mkdir(parents=True, exist_ok=True)
             self._powerwall = pypowerwall.Powerwall(
@@ -196,11 +222,6 @@ class PowerwallGateway:
                 powerwalls = self._get("/api/powerwalls")
             except DeviceConnectionError:
                 powerwalls = {}  # Powerwall 3 gateways answer 404 here
-        if not isinstance(status, dict) or not isinstance(site_info, dict):
-            raise DeviceConnectionError("the gateway answered something unexpected")
-        din = status.get("din")
-        if not isinstance(din, str) or not din:
-            raise DeviceConnectionError("the gateway did not report its DIN")
         packs = powerwalls.get("powerwalls") if isinstance(powerwalls, dict) else None
         serials = tuple(
             pack["PackageSerialNumber"]
@@ -208,18 +229,35 @@ class PowerwallGateway:
             if isinstance(pack, dict)
             and isinstance(pack.get("PackageSerialNumber"), str)
         )
-        firmware = status.get("version")
-        site_name = site_info.get("site_name")
-        return GatewayInfo(
-            din=din,
-            firmware=firmware.split(" ")[0] if isinstance(firmware, str) else None,
-            site_name=site_name if isinstance(site_name, str) else None,
-            pack_serials=serials,
-            part_number=din.split("--")[0] if "--" in din else None,
-        )
+        return _gateway_info(status, site_info, serials)
+
+    def _connect_tedapi(self) -> GatewayInfo:
+        with self._lock:
+            self._powerwall = pypowerwall.Powerwall(
+                host=self.host,
+                password="",  # no customer password: pypowerwall's full TEDAPI mode
+                gw_pwd=self._password,
+                timeout=self._timeout_s,
+                # Long enough to hold one poll's answers; each poll starts afresh.
+                pwcacheexpire=TEDAPI_SNAPSHOT_S,
+                failover=False,
+                # No pooled adapter: its urllib3 retries (5, with up to 30 s of
+                # back-off) would hold a poll long past the poll interval; the
+                # coordinator tries again at the next poll.
+                poolmaxsize=0,
+            )
+            if self._powerwall.client is None:
+                self._raise_tedapi_failure()
+            status = self._get("/api/status")
+            site_info = self._get("/api/site_info")
+        # Powerwall 3 packs are not listed through TEDAPI the way /api/powerwalls
+        # lists them (pypowerwall answers that endpoint with canned data).
+        return _gateway_info(status, site_info, ())
 
     def read(self) -> PowerwallReading:
         """Poll the live endpoints once; raise an `EnergyHubError` on failure."""
+        if self.tedapi:
+            return self._read_tedapi()
         with self._lock:
             try:
                 aggregates = self._get("/api/meters/aggregates")
@@ -238,11 +276,117 @@ class PowerwallGateway:
             aggregates, sitemaster, soe, system_status, grid, operation, site_meters
         )
 
+    def _read_tedapi(self) -> PowerwallReading:
+        """Poll a Powerwall 3 through TEDAPI.
+
+        Only what TEDAPI really reports is read: pypowerwall answers
+        `/api/sitemaster`, `/api/meters/site` and `/api/powerwalls` in this
+        mode with canned data, so the Tesla connection, the phase values and
+        the packs stay unreported.
+        """
+        with self._lock:
+            # During pypowerwall's pause after a 429 its queries answer None;
+            # no failure probe (or forced counter read) may reach the gateway.
+            if (pause := self._cooldown_remaining()) > 0:
+                raise DeviceRateLimitedError(
+                    f"the gateway answered 429; pausing for {pause:.0f} s"
+                )
+            self._start_tedapi_snapshot()
+            try:
+                aggregates = self._get("/api/meters/aggregates")
+            except DeviceConnectionError:
+                self._raise_tedapi_failure()
+            soe = self._optional("/api/system_status/soe")
+            grid = self._optional("/api/system_status/grid_status")
+            operation = self._optional("/api/operation")
+            status = self._tedapi_status()
+            counters = self._tedapi_counters()
+        reading = _reading(
+            _with_counters(aggregates, counters), None, soe, None, grid, operation, None
+        )
+        system_status = status.get("control", {}).get("systemStatus") or {}
+        sitemanager = status.get("system", {}).get("sitemanagerStatus") or {}
+        return replace(
+            reading,
+            energy_remaining_wh=number(system_status.get("nominalEnergyRemainingWh")),
+            full_pack_wh=number(system_status.get("nominalFullPackEnergyWh")),
+            sitemaster_running=_bool(sitemanager.get("isRunning")),
+        )
+
+    def _tedapi(self) -> Any:
+        """Pypowerwall's TEDAPI transport, or None."""
+        client = self._powerwall.client if self._powerwall is not None else None
+        return getattr(client, "tedapi", None)
+
+    def _start_tedapi_snapshot(self) -> None:
+        """Forget pypowerwall's TEDAPI answers from the previous poll.
+
+        Within a poll its answers are reused: each mapped endpoint repeats the
+        same few queries (forcing every call sent 17 requests a poll, caching
+        within the poll sends 5). The last poll's answer of the local API's
+        counters goes too, so that it is never handed out as a new one.
+        """
+        if (tedapi := self._tedapi()) is not None:
+            tedapi.pwcachetime.clear()
+            tedapi.pwcache.pop("native_meters_aggregates", None)
+
+    def _tedapi_counters(self) -> Any:
+        """The local API's aggregates (the lifetime counters), or None.
+
+        Read (or not) while pypowerwall mapped this poll's aggregates: after a
+        failure it leaves the endpoint alone for 5 minutes, and it is left so.
+        Forcing a read every poll would repeat a refused customer login every
+        poll, and repeated bad logins lock the owner out of the gateway.
+        """
+        tedapi = self._tedapi()
+        return tedapi.get_native_meters_aggregates() if tedapi is not None else None
+
+    def _tedapi_status(self) -> dict[str, Any]:
+        """TEDAPI's own status query (pack energy, site manager); {} if none."""
+        tedapi = self._tedapi()
+        status = tedapi.get_status() if tedapi is not None else None
+        if not isinstance(status, dict):
+            return {}
+        return {key: value for key, value in status.items() if isinstance(value, dict)}
+
+    def _raise_tedapi_failure(self) -> NoReturn:
+        """Tell a refused Wi-Fi password from a gateway that does not answer."""
+        try:
+            answer = requests.get(
+                f"https://{self.host}/tedapi/din",
+                auth=(TEDAPI_USER, self._password),
+                timeout=self._timeout_s,
+                verify=False,  # noqa: S501 - the gateway's certificate is self-signed
+            )
+        except requests.RequestException as err:
+            raise DeviceConnectionError(f"cannot reach the gateway: {err}") from err
+        if answer.status_code in {401, 403}:
+            raise DeviceAuthError("the gateway refused the Wi-Fi password")
+        if answer.status_code == 429:
+            raise DeviceRateLimitedError("the gateway refuses requests for a while")
+        if answer.ok and (bundle := _ca_bundle_variable()):
+            # pypowerwall disables certificate checks on its TEDAPI session only,
+            # and requests lets a CA bundle from the environment override that.
+            raise DeviceConnectionError(
+                f"{bundle} is set, so pypowerwall's TEDAPI mode checks the "
+                "gateway's self-signed certificate and refuses it"
+            )
+        raise DeviceConnectionError(
+            f"no valid TEDAPI answer from the gateway (HTTP {answer.status_code})"
+        )
+
     def close(self) -> None:
         """Drop the pooled connections; the cached session stays for next time."""
         with self._lock:
             if self._powerwall is not None:
-                session = getattr(self._powerwall.client, "session", None)
+                client = self._powerwall.client
+                if self.tedapi and client is not None:
+                    client.close_session()
+                    # pypowerwall leaves the local API's session (counters) open.
+                    local_api = getattr(self._tedapi(), "api_session", None)
+                    if local_api is not None:
+                        local_api.close()
+                session = getattr(client, "session", None)
                 if hasattr(session, "close") and session is not None:
                     session.close()
                 self._powerwall = None
@@ -270,7 +414,8 @@ class PowerwallGateway:
         try:
             # force: pypowerwall would otherwise answer from its cache, and keep
             # answering None for minutes after a single 503.
-            payload = powerwall.poll(api, force=True)
+            # (TEDAPI mode reuses one poll's answers; see _start_tedapi_snapshot.)
+            payload = powerwall.poll(api, force=not self.tedapi)
         except LoginError as err:
             if "HTTP 429" in str(err):
                 raise DeviceRateLimitedError(
@@ -283,16 +428,76 @@ class PowerwallGateway:
             raise DeviceConnectionError(f"cannot reach the gateway: {err}") from err
         if isinstance(payload, (dict, list)):
             return payload
-        cooldown_until = getattr(powerwall.client, "pwcooldown", 0)
-        if cooldown_until > time.perf_counter():
+        if (pause := self._cooldown_remaining()) > 0:
             raise DeviceRateLimitedError(
-                f"the gateway answered 429; pausing for {cooldown_until - time.perf_counter():.0f} s"
+                f"the gateway answered 429; pausing for {pause:.0f} s"
             )
         raise DeviceConnectionError(f"no valid answer from {api}")
+
+    def _cooldown_remaining(self) -> float:
+        """Seconds left of pypowerwall's pause after a 429 (0 when none)."""
+        client = self._powerwall.client if self._powerwall is not None else None
+        # TEDAPI keeps its pause on its own transport object.
+        cooldown_until = max(
+            getattr(client, "pwcooldown", 0),
+            getattr(getattr(client, "tedapi", None), "pwcooldown", 0),
+        )
+        return max(cooldown_until - time.perf_counter(), 0.0)
 
 
 def _bool(value: Any) -> bool | None:
     return value if isinstance(value, bool) else None
+
+
+def _ca_bundle_variable() -> str | None:
+    """The environment variable naming a CA bundle for requests, if one is set."""
+    return next(
+        (
+            name
+            for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
+            if os.environ.get(name)
+        ),
+        None,
+    )
+
+
+def _with_counters(aggregates: Any, counters: Any) -> Any:
+    """`aggregates` with the counters of the local API's own aggregates.
+
+    Without those, TEDAPI's aggregates carry 0 Wh placeholders: no counter
+    is reported then.
+    """
+    if not isinstance(aggregates, dict):
+        return aggregates
+    merged = dict(aggregates)
+    for name in METER_NAMES:
+        section = aggregates.get(name)
+        native = counters.get(name) if isinstance(counters, dict) else None
+        if isinstance(section, dict):
+            merged[name] = section | {
+                key: native.get(key) if isinstance(native, dict) else None
+                for key in ("energy_imported", "energy_exported")
+            }
+    return merged
+
+
+def _gateway_info(
+    status: Any, site_info: Any, pack_serials: tuple[str, ...]
+) -> GatewayInfo:
+    if not isinstance(status, dict) or not isinstance(site_info, dict):
+        raise DeviceConnectionError("the gateway answered something unexpected")
+    din = status.get("din")
+    if not isinstance(din, str) or not din:
+        raise DeviceConnectionError("the gateway did not report its DIN")
+    firmware = status.get("version")
+    site_name = site_info.get("site_name")
+    return GatewayInfo(
+        din=din,
+        firmware=firmware.split(" ")[0] if isinstance(firmware, str) else None,
+        site_name=site_name if isinstance(site_name, str) else None,
+        pack_serials=pack_serials,
+        part_number=din.split("--")[0] if "--" in din else None,
+    )
 
 
 def _meters(aggregates: Any) -> dict[str, MeterReading]:

@@ -1,13 +1,14 @@
-"""Tesla Powerwall source: local gateway telemetry, control through NetZero."""
+"""Tesla Powerwall source: local gateway telemetry, control through NetZero or FleetAPI."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, Platform
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.device_registry import DeviceInfo
@@ -20,12 +21,16 @@ from ..source import EnergyHubConfigEntry, EnergyHubSource
 from .config_flow import PowerwallConfigFlow, PowerwallOptionsFlow
 from .const import (
     CACHE_FOLDER,
+    CHANNEL_FLEETAPI,
     CONF_CONNECTION_MODE,
+    CONF_CONTROL_CHANNEL,
     CONF_EMAIL,
     CONF_SCAN_INTERVAL,
     CONF_SITE_ID,
     CONF_TOKEN,
     DEFAULT_SCAN_INTERVAL_S,
+    FLEET_OPTION_KEYS,
+    FLEETAPI_FOLDER,
     MANUFACTURER,
     MODE_TEDAPI,
 )
@@ -39,8 +44,9 @@ from .entities import (
     TEDAPI_UNREPORTED,
     pack_sensors,
 )
+from .fleetapi import FleetApiClient, FleetApiCredentials
 from .gateway import GatewayInfo, PowerwallGateway
-from .netzero import NetZeroBatteryController, NetZeroClient
+from .netzero import NetZeroClient, PowerwallBatteryController
 
 CONTROL_PLATFORMS = (Platform.NUMBER, Platform.SELECT, Platform.SWITCH)
 
@@ -76,15 +82,10 @@ async def async_setup_source(
     )
     await coordinator.async_config_entry_first_refresh()
 
-    control: PowerwallControlCoordinator | None = None
-    if (token := entry.options.get(CONF_TOKEN)) and (
-        site_id := entry.options.get(CONF_SITE_ID)
-    ):
-        control = PowerwallControlCoordinator(
-            hass, entry, NetZeroClient(async_get_clientsession(hass), token, site_id)
-        )
+    control = _control_coordinator(hass, entry)
+    if control is not None:
         # A cloud outage must not keep the local telemetry from starting: the
-        # control entities stay unavailable until NetZero answers.
+        # control entities stay unavailable until the channel answers.
         await control.async_refresh()
     if control is None:
         _remove_control_entities(hass, entry)
@@ -95,6 +96,42 @@ async def async_setup_source(
     )
     source.gateway_device_id = gateway_device.id
     return source
+
+
+def _control_coordinator(
+    hass: HomeAssistant, entry: EnergyHubConfigEntry
+) -> PowerwallControlCoordinator | None:
+    """The coordinator of the control channel the options name, if any."""
+    options = entry.options
+    if options.get(CONF_CONTROL_CHANNEL) == CHANNEL_FLEETAPI:
+        credentials = FleetApiCredentials.from_options(options)
+        if credentials is None:
+            return None
+        client = FleetApiClient(
+            credentials,
+            Path(hass.config.path(FLEETAPI_FOLDER, entry.entry_id)),
+            on_new_tokens=_token_keeper(hass, entry),
+        )
+        return PowerwallControlCoordinator(hass, entry, client, "FleetAPI")
+    if (token := options.get(CONF_TOKEN)) and (site_id := options.get(CONF_SITE_ID)):
+        return PowerwallControlCoordinator(
+            hass, entry, NetZeroClient(async_get_clientsession(hass), token, site_id)
+        )
+    return None
+
+
+def _token_keeper(
+    hass: HomeAssistant, entry: EnergyHubConfigEntry
+) -> Callable[[FleetApiCredentials], None]:
+    """Store the tokens of a FleetAPI refresh in the entry (Tesla rotates them)."""
+
+    @callback
+    def keep(credentials: FleetApiCredentials) -> None:
+        hass.config_entries.async_update_entry(
+            entry, options={**entry.options, **credentials.as_options()}
+        )
+
+    return keep
 
 
 def _remove_control_entities(hass: HomeAssistant, entry: EnergyHubConfigEntry) -> None:
@@ -109,7 +146,7 @@ class PowerwallSource(EnergyHubSource):
     """A gateway device, one device per battery pack, and the control entities."""
 
     # Identities beyond the shared REDACT_KEYS.
-    redact = frozenset({"pack_serials", "site_name", "host"})
+    redact = frozenset({"pack_serials", "site_name", "host", *FLEET_OPTION_KEYS})
 
     def __init__(
         self,
@@ -125,7 +162,7 @@ class PowerwallSource(EnergyHubSource):
         self.platforms = (Platform.SENSOR, Platform.BINARY_SENSOR)
         if control is not None:
             self.platforms += CONTROL_PLATFORMS
-            self.battery_controller = NetZeroBatteryController(control.client)
+            self.battery_controller = PowerwallBatteryController(control.client)
         self.device_info = DeviceInfo(
             identifiers={(DOMAIN, info.din)},
             name="Powerwall",
@@ -228,6 +265,7 @@ class PowerwallSource(EnergyHubSource):
             "control": None
             if control is None
             else {
+                "channel": control.channel_name,
                 "last_update_success": control.last_update_success,
                 "settings": control.data.as_dict() if control.data else None,
             },

@@ -32,18 +32,30 @@ from ..const import CONF_SOURCE, LOGGER, SourceKind
 from ..errors import DeviceAuthError, DeviceRateLimitedError, EnergyHubError
 from .const import (
     CACHE_FOLDER,
+    CHANNEL_FLEETAPI,
+    CHANNEL_NETZERO,
+    CHANNEL_NONE,
     CONF_CONNECTION_MODE,
+    CONF_CONTROL_CHANNEL,
     CONF_EMAIL,
+    CONF_FLEET_ACCESS_TOKEN,
+    CONF_FLEET_AUDIENCE,
+    CONF_FLEET_CLIENT_ID,
+    CONF_FLEET_CLIENT_SECRET,
+    CONF_FLEET_REFRESH_TOKEN,
+    CONF_FLEET_SITE_ID,
     CONF_SCAN_INTERVAL,
     CONF_SITE_ID,
     CONF_TOKEN,
     DEFAULT_SCAN_INTERVAL_S,
     DHCP_HOSTNAME_PATTERNS,
+    FLEETAPI_FOLDER,
     MAX_SCAN_INTERVAL_S,
     MIN_SCAN_INTERVAL_S,
     MODE_LOCAL,
     MODE_TEDAPI,
 )
+from .fleetapi import REGION_URLS, FleetApiClient, FleetApiCredentials
 from .gateway import DEFAULT_HOST, GatewayInfo, PowerwallGateway
 from .netzero import NetZeroClient, SiteNotFoundError
 
@@ -70,6 +82,29 @@ CONTROL_FIELDS = {
     vol.Optional(CONF_TOKEN): _PASSWORD,
     vol.Optional(CONF_SITE_ID): str,
 }
+_CONTROL_CHANNEL = SelectSelector(
+    SelectSelectorConfig(
+        options=[CHANNEL_NONE, CHANNEL_NETZERO, CHANNEL_FLEETAPI],
+        translation_key="powerwall_control_channel",
+        mode=SelectSelectorMode.LIST,
+    )
+)
+FLEETAPI_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_FLEET_CLIENT_ID): str,
+        vol.Required(CONF_FLEET_CLIENT_SECRET): _PASSWORD,
+        vol.Required(CONF_FLEET_AUDIENCE, default=REGION_URLS[0]): SelectSelector(
+            SelectSelectorConfig(
+                options=list(REGION_URLS),
+                custom_value=True,
+                mode=SelectSelectorMode.DROPDOWN,
+            )
+        ),
+        vol.Required(CONF_FLEET_ACCESS_TOKEN): _PASSWORD,
+        vol.Required(CONF_FLEET_REFRESH_TOKEN): _PASSWORD,
+        vol.Required(CONF_FLEET_SITE_ID): str,
+    }
+)
 
 
 def _gateway_data(
@@ -139,6 +174,40 @@ async def _async_check_control(
         LOGGER.exception("Unexpected error checking the NetZero channel")
         return {}, {"base": "unknown"}
     return {CONF_TOKEN: token, CONF_SITE_ID: site_id}, {}
+
+
+async def _async_check_fleetapi(
+    flow: OptionsFlow, user_input: dict[str, Any]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Read the site through FleetAPI; return the options (fresh tokens) or errors."""
+    fields = {key: str(value).strip() for key, value in user_input.items()}
+    credentials = FleetApiCredentials.from_options(fields)
+    if credentials is None:
+        return {}, {"base": "fleetapi_incomplete"}
+    if not credentials.audience.startswith("https://"):
+        return {}, {CONF_FLEET_AUDIENCE: "fleetapi_not_https"}
+    folder = Path(flow.hass.config.path(FLEETAPI_FOLDER, flow.config_entry.entry_id))
+    client = FleetApiClient(credentials, folder)
+    try:
+        await client.read()
+    except DeviceRateLimitedError:
+        return {}, {"base": "rate_limited"}
+    except EnergyHubError:
+        return {}, {"base": "fleetapi_failed"}
+    except Exception:
+        LOGGER.exception("Unexpected error checking the FleetAPI channel")
+        return {}, {"base": "unknown"}
+    # The check may have refreshed the tokens; the old refresh token is spent.
+    return client.credentials.as_options(), {}
+
+
+def _control_channel(options: dict[str, Any]) -> str:
+    """The channel that `options` name, or imply (entries from before the choice)."""
+    if channel := options.get(CONF_CONTROL_CHANNEL):
+        return str(channel)
+    if options.get(CONF_TOKEN) or options.get(CONF_SITE_ID):
+        return CHANNEL_NETZERO
+    return CHANNEL_NONE
 
 
 class PowerwallConfigFlow(ConfigFlow):
@@ -298,7 +367,9 @@ class PowerwallConfigFlow(ConfigFlow):
 
 
 class PowerwallOptionsFlow(OptionsFlowWithReload):
-    """Poll interval and the NetZero control channel."""
+    """Poll interval and the control channel (none, NetZero or FleetAPI)."""
+
+    _scan_interval: int = DEFAULT_SCAN_INTERVAL_S
 
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
@@ -312,11 +383,19 @@ class PowerwallOptionsFlow(OptionsFlowWithReload):
         """Change the poll interval or the control channel."""
         errors: dict[str, str] = {}
         if user_input is not None:
+            scan_interval = int(user_input[CONF_SCAN_INTERVAL])
+            channel = _control_channel(user_input)
+            if channel == CHANNEL_FLEETAPI:
+                self._scan_interval = scan_interval
+                return await self.async_step_powerwall_fleetapi()
+            if channel == CHANNEL_NONE:
+                return self.async_create_entry(data={CONF_SCAN_INTERVAL: scan_interval})
             control, errors = await _async_check_control(self, user_input)
+            if not control and not errors:
+                errors = {"base": "netzero_incomplete"}
             if not errors:
                 return self.async_create_entry(
-                    data={CONF_SCAN_INTERVAL: int(user_input[CONF_SCAN_INTERVAL])}
-                    | control
+                    data={CONF_SCAN_INTERVAL: scan_interval} | control
                 )
         schema = vol.Schema(
             {
@@ -331,13 +410,39 @@ class PowerwallOptionsFlow(OptionsFlowWithReload):
                         mode=NumberSelectorMode.BOX,
                     )
                 ),
+                vol.Optional(CONF_CONTROL_CHANNEL): _CONTROL_CHANNEL,
             }
             | CONTROL_FIELDS
         )
+        options = dict(self.config_entry.options)
+        suggested = user_input or options | {
+            CONF_CONTROL_CHANNEL: _control_channel(options)
+        }
         return self.async_show_form(
             step_id="powerwall_options",
+            data_schema=self.add_suggested_values_to_schema(schema, suggested),
+            errors=errors,
+        )
+
+    async def async_step_powerwall_fleetapi(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Take the fields of pypowerwall's FleetAPI setup and read the site."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            fleet, errors = await _async_check_fleetapi(self, user_input)
+            if not errors:
+                return self.async_create_entry(
+                    data={
+                        CONF_SCAN_INTERVAL: self._scan_interval,
+                        CONF_CONTROL_CHANNEL: CHANNEL_FLEETAPI,
+                    }
+                    | fleet
+                )
+        return self.async_show_form(
+            step_id="powerwall_fleetapi",
             data_schema=self.add_suggested_values_to_schema(
-                schema, user_input or dict(self.config_entry.options)
+                FLEETAPI_SCHEMA, user_input or dict(self.config_entry.options)
             ),
             errors=errors,
         )

@@ -16,6 +16,27 @@ CONF_SCAN_INTERVAL: Final = "scan_interval"
 # NetZero control channel (in the entry's options; redacted as "token"/"site_id").
 CONF_TOKEN: Final = "token"  # noqa: S105 - a key name, not a secret
 CONF_SITE_ID: Final = "site_id"
+# Which cloud channel the control entities use (options). Entries without the
+# key use NetZero when they have its token, else none.
+CONF_CONTROL_CHANNEL: Final = "control_channel"
+CHANNEL_NONE: Final = "none"
+CHANNEL_NETZERO: Final = "netzero"
+CHANNEL_FLEETAPI: Final = "fleetapi"
+# Tesla FleetAPI: the fields of pypowerwall's FleetAPI config file (options).
+CONF_FLEET_CLIENT_ID: Final = "fleet_client_id"
+CONF_FLEET_CLIENT_SECRET: Final = "fleet_client_secret"  # noqa: S105 - a key name
+CONF_FLEET_AUDIENCE: Final = "fleet_audience"
+CONF_FLEET_ACCESS_TOKEN: Final = "fleet_access_token"  # noqa: S105 - a key name
+CONF_FLEET_REFRESH_TOKEN: Final = "fleet_refresh_token"  # noqa: S105 - a key name
+CONF_FLEET_SITE_ID: Final = "fleet_site_id"
+FLEET_OPTION_KEYS: Final = (
+    CONF_FLEET_CLIENT_ID,
+    CONF_FLEET_CLIENT_SECRET,
+    CONF_FLEET_AUDIENCE,
+    CONF_FLEET_ACCESS_TOKEN,
+    CONF_FLEET_REFRESH_TOKEN,
+    CONF_FLEET_SITE_ID,
+)
 
 DEFAULT_SCAN_INTERVAL_S: Final = 5
 MIN_SCAN_INTERVAL_S: Final = 1
@@ -23,6 +44,8 @@ MAX_SCAN_INTERVAL_S: Final = 300
 CONTROL_SCAN_INTERVAL: Final = timedelta(seconds=60)
 # Where pypowerwall keeps its session cookies, under Home Assistant's config folder.
 CACHE_FOLDER: Final = ".storage/energy_hub_powerwall"
+# pypowerwall's FleetAPI config file goes in here, one folder per entry.
+FLEETAPI_FOLDER: Final = ".storage/energy_hub_powerwall_fleetapi"
 
 MANUFACTURER: Final = "Tesla"
 # DHCP hostnames of Tesla gateways (the same patterns as core's powerwall integration).

@@ -1,4 +1,4 @@
-"""Coordinators of the Powerwall source: gateway telemetry and NetZero control."""
+"""Coordinators of the Powerwall source: gateway telemetry and cloud control."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from ..errors import DeviceAuthError, DeviceRejectedError
 from ..source import EnergyHubConfigEntry
 from .const import CONTROL_SCAN_INTERVAL
 from .gateway import PowerwallGateway, PowerwallReading
-from .netzero import ControlSettings, NetZeroClient
+from .netzero import ControlChannel, ControlSettings
 
 
 class PowerwallCoordinator(EnergyHubCoordinator[PowerwallReading]):
@@ -38,19 +38,24 @@ class PowerwallCoordinator(EnergyHubCoordinator[PowerwallReading]):
 
 
 class PowerwallControlCoordinator(EnergyHubCoordinator[ControlSettings]):
-    """Read the control settings from NetZero (a cloud API: polled slowly)."""
+    """Read the control settings from a cloud channel (polled slowly)."""
 
     def __init__(
-        self, hass: HomeAssistant, entry: EnergyHubConfigEntry, client: NetZeroClient
+        self,
+        hass: HomeAssistant,
+        entry: EnergyHubConfigEntry,
+        client: ControlChannel,
+        channel_name: str = "NetZero",
     ) -> None:
         """Read the settings behind `client` every minute and after each write."""
         super().__init__(
             hass,
             entry,
-            name="Powerwall control (NetZero)",
+            name=f"Powerwall control ({channel_name})",
             update_interval=CONTROL_SCAN_INTERVAL,
         )
         self.client = client
+        self.channel_name = channel_name
 
     async def _async_fetch(self) -> ControlSettings:
         try:
@@ -59,5 +64,5 @@ class PowerwallControlCoordinator(EnergyHubCoordinator[ControlSettings]):
             # The token lives in the options, not in the gateway login that a
             # reauth flow asks for: report it instead of starting reauth.
             raise DeviceRejectedError(
-                "NetZero refused the token; enter a new one in the options"
+                f"{self.channel_name} refused the token; enter a new one in the options"
             ) from err

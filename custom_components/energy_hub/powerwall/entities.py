@@ -314,19 +314,19 @@ def pack_sensors(serial: str) -> tuple[SensorDescription, ...]:
 def _writer[T](
     key: str,
 ) -> Callable[[DataUpdateCoordinator[ControlSettings], T], Awaitable[None]]:
-    """A `set_fn` writing the NetZero setting `key` (read back by the client)."""
+    """A `set_fn` writing the setting `key` (read back by the channel)."""
 
     async def write(
         coordinator: DataUpdateCoordinator[ControlSettings], value: T
     ) -> None:
         if not isinstance(coordinator, PowerwallControlCoordinator):
-            raise TypeError("control entities need the NetZero coordinator")
+            raise TypeError("control entities need the control coordinator")
         await coordinator.client.write(**{key: value})
 
     return write
 
 
-# Control entities exist before NetZero first answers (a cloud outage must not
+# Control entities exist before the cloud channel first answers (a cloud outage must not
 # hold up the local telemetry): their `data` may still be None.
 CONTROL_NUMBERS = (
     EnergyHubNumberEntityDescription[ControlSettings](

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import asdict, dataclass
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 import aiohttp
 
@@ -89,6 +89,16 @@ class ControlSettings:
         return asdict(self)
 
 
+class ControlChannel(Protocol):
+    """A cloud channel to a site's settings (NetZero or Tesla's FleetAPI)."""
+
+    async def read(self) -> ControlSettings:
+        """Read the current settings."""
+
+    async def write(self, **changes: Any) -> ControlSettings:
+        """Write settings (`SETTING_KEYS`), read back; raise unless they all took."""
+
+
 class NetZeroClient:
     """Read and write one site's settings through the NetZero API."""
 
@@ -161,16 +171,16 @@ async def _error_text(response: aiohttp.ClientResponse) -> str:
     return str(error) if error else f"HTTP {response.status}"
 
 
-class NetZeroBatteryController:
-    """The `BatteryController` of a Powerwall, over the NetZero channel.
+class PowerwallBatteryController:
+    """The `BatteryController` of a Powerwall, over its control channel.
 
-    NetZero sets modes, not power: `power_w` is ignored. Charging means
+    The cloud channels set modes, not power: `power_w` is ignored. Charging means
     "hold everything for backup and fill from the grid" (reserve 100 %, grid
     charging on, time-based control); discharging means "cover the house and
     export from the battery" (reserve 0 %, battery exports allowed).
     """
 
-    def __init__(self, client: NetZeroClient) -> None:
+    def __init__(self, client: ControlChannel) -> None:
         """Steer the site behind `client`."""
         self._client = client
         self._lock = asyncio.Lock()
@@ -179,7 +189,7 @@ class NetZeroBatteryController:
         """Capture the current settings."""
         settings = (await self._client.read()).settings()
         if any(value is None for value in settings.values()):
-            raise DeviceConnectionError("NetZero did not report every setting")
+            raise DeviceConnectionError("the channel did not report every setting")
         return BatterySettings(values=settings)
 
     async def apply_charge(self, power_w: float | None = None) -> None:

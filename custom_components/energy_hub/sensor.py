@@ -11,9 +11,11 @@ from typing import Any
 
 from homeassistant.components.sensor import (
     RestoreSensor,
+    SensorDeviceClass,
     SensorEntityDescription,
+    SensorStateClass,
 )
-from homeassistant.const import Platform
+from homeassistant.const import Platform, UnitOfEnergy
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -46,6 +48,33 @@ class EnergyHubSensorEntityDescription[DataT](SensorEntityDescription):
     attributes_fn: Callable[[DataT], Mapping[str, Any] | None] | None = None
     lifetime_total: bool = False
     max_rate: float | None = None
+
+
+def lifetime_energy_description[DataT](
+    key: str,
+    value_fn: Callable[[DataT], SensorValue],
+    *,
+    max_kwh_per_hour: float,
+    translation_key: str | None = None,
+    **kwargs: Any,
+) -> EnergyHubSensorEntityDescription[DataT]:
+    """A device's lifetime energy counter, as the Energy dashboard needs it.
+
+    kWh, `total_increasing`, and guarded by `LifetimeTotal`: it never goes
+    backwards, and a step above `max_kwh_per_hour` (the connection's largest
+    plausible average kW) is withheld as a glitch.
+    """
+    return EnergyHubSensorEntityDescription[DataT](
+        key=key,
+        translation_key=translation_key or key,
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        lifetime_total=True,
+        max_rate=max_kwh_per_hour,
+        value_fn=value_fn,
+        **kwargs,
+    )
 
 
 async def async_setup_entry(

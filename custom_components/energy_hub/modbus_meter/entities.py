@@ -14,13 +14,12 @@ from homeassistant.const import (
     Platform,
     UnitOfElectricCurrent,
     UnitOfElectricPotential,
-    UnitOfEnergy,
     UnitOfFrequency,
     UnitOfPower,
 )
 from homeassistant.helpers.entity import EntityDescription
 
-from ..sensor import EnergyHubSensorEntityDescription
+from ..sensor import EnergyHubSensorEntityDescription, lifetime_energy_description
 from .meter import MeterData
 
 # A DIN-rail meter tops out near 3 x 80 A x 230 V = 55 kW.
@@ -70,17 +69,13 @@ def _sensor(
 
 
 def _energy(key: str, translation_key: str) -> Sensor:
-    return EnergyHubSensorEntityDescription[MeterData](
-        key=key,
+    return lifetime_energy_description(
+        key,
+        lambda d: d.number(key),
+        max_kwh_per_hour=_MAX_KWH_PER_HOUR,
         translation_key=translation_key,
-        device_class=SensorDeviceClass.ENERGY,
-        state_class=SensorStateClass.TOTAL_INCREASING,
-        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
         suggested_display_precision=2,
-        value_fn=lambda d: d.number(key),
         has_fn=lambda d: d.has(key),
-        lifetime_total=True,
-        max_rate=_MAX_KWH_PER_HOUR,
     )
 
 

@@ -14,7 +14,6 @@ from homeassistant.const import (
     Platform,
     UnitOfElectricCurrent,
     UnitOfElectricPotential,
-    UnitOfEnergy,
     UnitOfFrequency,
     UnitOfPower,
     UnitOfVolume,
@@ -23,7 +22,7 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
 from ..binary_sensor import EnergyHubBinarySensorEntityDescription
 from ..number import EnergyHubNumberEntityDescription
-from ..sensor import EnergyHubSensorEntityDescription
+from ..sensor import EnergyHubSensorEntityDescription, lifetime_energy_description
 from .coordinator import P1Coordinator, P1Data
 
 # Plausible ceiling for a home connection (3 x 63 A): larger steps are glitches.
@@ -44,16 +43,11 @@ def _measured(field: str) -> Callable[[P1Data], float | None]:
 
 
 def _energy(key: str, value_fn: Callable[[P1Data], float | None]) -> Sensor:
-    return EnergyHubSensorEntityDescription(
-        key=key,
-        translation_key=key,
-        device_class=SensorDeviceClass.ENERGY,
-        state_class=SensorStateClass.TOTAL_INCREASING,
-        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+    return lifetime_energy_description(
+        key,
+        value_fn,
+        max_kwh_per_hour=MAX_GRID_KWH_PER_HOUR,
         suggested_display_precision=3,
-        lifetime_total=True,
-        max_rate=MAX_GRID_KWH_PER_HOUR,
-        value_fn=value_fn,
         has_fn=lambda data: value_fn(data) is not None,
     )
 

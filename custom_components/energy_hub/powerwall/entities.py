@@ -21,7 +21,7 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from ..binary_sensor import EnergyHubBinarySensorEntityDescription
 from ..number import EnergyHubNumberEntityDescription
 from ..select import EnergyHubSelectEntityDescription
-from ..sensor import EnergyHubSensorEntityDescription
+from ..sensor import EnergyHubSensorEntityDescription, lifetime_energy_description
 from ..switch import EnergyHubSwitchEntityDescription
 from .coordinator import PowerwallControlCoordinator
 from .gateway import PackReading, PowerwallReading, app_scaled
@@ -84,16 +84,11 @@ def _power_sensor(key: str, meter: str) -> SensorDescription:
 def _lifetime_sensor(
     key: str, value_fn: Callable[[PowerwallReading], float | None]
 ) -> SensorDescription:
-    return EnergyHubSensorEntityDescription[PowerwallReading](
-        key=key,
-        translation_key=key,
-        device_class=SensorDeviceClass.ENERGY,
-        state_class=SensorStateClass.TOTAL_INCREASING,
-        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+    return lifetime_energy_description(
+        key,
+        lambda data: _kwh(value_fn(data)),
+        max_kwh_per_hour=MAX_HOME_RATE_KW,
         suggested_display_precision=2,
-        lifetime_total=True,
-        max_rate=MAX_HOME_RATE_KW,
-        value_fn=lambda data: _kwh(value_fn(data)),
     )
 
 

@@ -25,7 +25,7 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
 from ..number import EnergyHubNumberEntityDescription
 from ..select import EnergyHubSelectEntityDescription
-from ..sensor import EnergyHubSensorEntityDescription
+from ..sensor import EnergyHubSensorEntityDescription, lifetime_energy_description
 from ..switch import EnergyHubSwitchEntityDescription
 from .coordinator import SungrowCoordinator
 from .inverter import SungrowInverter
@@ -50,7 +50,17 @@ def _power(key: str, translation_key: str | None = None, **kwargs: Any) -> Senso
     )
 
 
-def _energy(key: str, *, lifetime: bool) -> Sensor:
+def _energy(key: str, *, lifetime: bool, **kwargs: Any) -> Sensor:
+    if lifetime:
+        return lifetime_energy_description(
+            key,
+            lambda d: d.number(key),
+            max_kwh_per_hour=_MAX_KWH_PER_HOUR,
+            suggested_display_precision=1,
+            has_fn=lambda d: d.has(key),
+            **kwargs,
+        )
+    # A daily counter: its reset at the inverter's midnight is a real one.
     return EnergyHubSensorEntityDescription[SungrowData](
         key=key,
         translation_key=key,
@@ -60,8 +70,7 @@ def _energy(key: str, *, lifetime: bool) -> Sensor:
         suggested_display_precision=1,
         value_fn=lambda d: d.number(key),
         has_fn=lambda d: d.has(key),
-        lifetime_total=lifetime,
-        max_rate=_MAX_KWH_PER_HOUR if lifetime else None,
+        **kwargs,
     )
 
 
@@ -159,17 +168,8 @@ SENSORS: tuple[Sensor, ...] = (
         enabled=False,
         diagnostic=True,
     ),
-    EnergyHubSensorEntityDescription[SungrowData](
-        key="output_energy_total",
-        translation_key="output_energy_total",
-        device_class=SensorDeviceClass.ENERGY,
-        state_class=SensorStateClass.TOTAL_INCREASING,
-        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
-        entity_registry_enabled_default=False,
-        value_fn=lambda d: d.number("output_energy_total"),
-        has_fn=lambda d: d.has("output_energy_total"),
-        lifetime_total=True,
-        max_rate=_MAX_KWH_PER_HOUR,
+    _energy(
+        "output_energy_total", lifetime=True, entity_registry_enabled_default=False
     ),
     EnergyHubSensorEntityDescription[SungrowData](
         key="nominal_power",

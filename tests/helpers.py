@@ -7,8 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from homeassistant.config_entries import SOURCE_USER, ConfigEntry
-from homeassistant.core import HomeAssistant
+from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers.event import async_track_state_change_event
 
 from custom_components.energy_hub.const import DOMAIN
 from simulators.base import DemoEntry
@@ -41,3 +43,26 @@ async def add_demo_entry(
     assert result["type"] is FlowResultType.CREATE_ENTRY, result
     await hass.async_block_till_done()
     return result["result"], dict(result)
+
+
+def record_numbers(
+    hass: HomeAssistant, entity_ids: list[str]
+) -> dict[str, list[float]]:
+    """Record every numeric state the entities take from now on, current one first.
+
+    Unavailable states are left out: what a glitch must never produce is a
+    *value* lower than an earlier one.
+    """
+    recorded: dict[str, list[float]] = {}
+    for entity_id in entity_ids:
+        current = hass.states.get(entity_id)
+        assert current is not None, entity_id
+        recorded[entity_id] = [float(current.state)]
+
+    def record(event: Event[EventStateChangedData]) -> None:
+        new = event.data["new_state"]
+        if new is not None and new.state not in (STATE_UNAVAILABLE, STATE_UNKNOWN):
+            recorded[new.entity_id].append(float(new.state))
+
+    async_track_state_change_event(hass, entity_ids, record)
+    return recorded

@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 import pytest
@@ -130,3 +131,42 @@ async def next_poll(hass: HomeAssistant, seconds: float = 5.5) -> None:
     """Let the poll interval pass and the poll finish."""
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=seconds))
     await hass.async_block_till_done(wait_background_tasks=True)
+
+
+# The control entities, whichever channel (NetZero, FleetAPI) is behind them.
+RESERVE = "number.powerwall_backup_reserve"
+MODE = "select.powerwall_operation_mode"
+EXPORTS = "select.powerwall_energy_exports"
+GRID_CHARGING = "switch.powerwall_grid_charging"
+
+
+def state(hass: HomeAssistant, entity_id: str) -> str:
+    """The state of an entity that must exist."""
+    current = hass.states.get(entity_id)
+    assert current is not None, entity_id
+    return current.state
+
+
+async def write_controls(
+    hass: HomeAssistant, reserve: float, mode: str, exports: str, grid_charging: bool
+) -> None:
+    """Set every control entity through Home Assistant's services, in this order."""
+    await hass.services.async_call(
+        "number",
+        "set_value",
+        {ATTR_ENTITY_ID: RESERVE, "value": reserve},
+        blocking=True,
+    )
+    for entity_id, option in ((MODE, mode), (EXPORTS, exports)):
+        await hass.services.async_call(
+            "select",
+            "select_option",
+            {ATTR_ENTITY_ID: entity_id, "option": option},
+            blocking=True,
+        )
+    await hass.services.async_call(
+        "switch",
+        "turn_on" if grid_charging else "turn_off",
+        {ATTR_ENTITY_ID: GRID_CHARGING},
+        blocking=True,
+    )

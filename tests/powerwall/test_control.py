@@ -14,12 +14,17 @@ from custom_components.energy_hub.battery import BatterySettings
 from simulators.netzero import NetZeroSimulator
 from simulators.powerwall import PowerwallGatewaySimulator
 
-from .conftest import entry_for, next_poll, setup_entry
-
-RESERVE = "number.powerwall_backup_reserve"
-MODE = "select.powerwall_operation_mode"
-EXPORTS = "select.powerwall_energy_exports"
-GRID_CHARGING = "switch.powerwall_grid_charging"
+from .conftest import (
+    EXPORTS,
+    GRID_CHARGING,
+    MODE,
+    RESERVE,
+    entry_for,
+    next_poll,
+    setup_entry,
+    state,
+    write_controls,
+)
 
 
 @pytest.fixture
@@ -30,12 +35,6 @@ async def control_entry(
     entry = await setup_entry(hass, entry_for(gateway, control=True))
     yield entry
     await hass.config_entries.async_unload(entry.entry_id)
-
-
-def state(hass: HomeAssistant, entity_id: str) -> str:
-    current = hass.states.get(entity_id)
-    assert current is not None, entity_id
-    return current.state
 
 
 async def test_control_entities_show_the_site_settings(
@@ -53,24 +52,7 @@ async def test_writes_are_read_back(
     netzero: NetZeroSimulator,
     control_entry: MockConfigEntry,
 ) -> None:
-    await hass.services.async_call(
-        "number", "set_value", {ATTR_ENTITY_ID: RESERVE, "value": 55}, blocking=True
-    )
-    await hass.services.async_call(
-        "select",
-        "select_option",
-        {ATTR_ENTITY_ID: MODE, "option": "autonomous"},
-        blocking=True,
-    )
-    await hass.services.async_call(
-        "select",
-        "select_option",
-        {ATTR_ENTITY_ID: EXPORTS, "option": "battery_ok"},
-        blocking=True,
-    )
-    await hass.services.async_call(
-        "switch", "turn_on", {ATTR_ENTITY_ID: GRID_CHARGING}, blocking=True
-    )
+    await write_controls(hass, 55, "autonomous", "battery_ok", grid_charging=True)
     assert netzero.writes == [
         {"backup_reserve_percent": 55},
         {"operational_mode": "autonomous"},

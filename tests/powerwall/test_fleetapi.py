@@ -35,12 +35,18 @@ from simulators.fleetapi import (
 )
 from simulators.powerwall import PowerwallGatewaySimulator
 
-from .conftest import entry_for, next_poll, setup_entry
+from .conftest import (
+    EXPORTS,
+    GRID_CHARGING,
+    MODE,
+    RESERVE,
+    entry_for,
+    next_poll,
+    setup_entry,
+    state,
+    write_controls,
+)
 
-RESERVE = "number.powerwall_backup_reserve"
-MODE = "select.powerwall_operation_mode"
-EXPORTS = "select.powerwall_energy_exports"
-GRID_CHARGING = "switch.powerwall_grid_charging"
 TESLA_AUTH = "https://auth.tesla.com"
 
 
@@ -113,12 +119,6 @@ def no_secrets_logged(caplog: pytest.LogCaptureFixture) -> Generator[None]:
         assert secret not in caplog.text, secret
 
 
-def state(hass: HomeAssistant, entity_id: str) -> str:
-    current = hass.states.get(entity_id)
-    assert current is not None, entity_id
-    return current.state
-
-
 async def test_options_choose_fleetapi(
     hass: HomeAssistant,
     gateway: PowerwallGatewaySimulator,
@@ -187,24 +187,7 @@ async def test_each_control_is_written_and_read_back(
     fleetapi: FleetApiSimulator,
     fleet_entry: MockConfigEntry,
 ) -> None:
-    await hass.services.async_call(
-        "number", "set_value", {ATTR_ENTITY_ID: RESERVE, "value": 55}, blocking=True
-    )
-    await hass.services.async_call(
-        "select",
-        "select_option",
-        {ATTR_ENTITY_ID: MODE, "option": "autonomous"},
-        blocking=True,
-    )
-    await hass.services.async_call(
-        "select",
-        "select_option",
-        {ATTR_ENTITY_ID: EXPORTS, "option": "never"},
-        blocking=True,
-    )
-    await hass.services.async_call(
-        "switch", "turn_off", {ATTR_ENTITY_ID: GRID_CHARGING}, blocking=True
-    )
+    await write_controls(hass, 55, "autonomous", "never", grid_charging=False)
     # pypowerwall's own requests, on Tesla's endpoints and in Tesla's shape.
     assert fleetapi.writes == [
         ("backup", {"backup_reserve_percent": 55}),

@@ -6,9 +6,8 @@ import logging
 
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
-from homeassistant.core import Event, EventStateChangedData, HomeAssistant
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
-from homeassistant.helpers.event import async_track_state_change_event
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -19,6 +18,7 @@ from simulators.powerwall import (
     PowerwallGatewaySimulator,
 )
 
+from ..helpers import record_numbers
 from .conftest import entry_for, next_poll
 
 LIFETIME_SENSORS = (
@@ -205,16 +205,7 @@ async def test_stopped_controller_shows_sitemaster_off(
 async def test_energy_totals_never_go_backwards_through_glitches(
     hass: HomeAssistant, gateway: PowerwallGatewaySimulator, entry: MockConfigEntry
 ) -> None:
-    recorded: dict[str, list[float]] = {entity_id: [] for entity_id in LIFETIME_SENSORS}
-
-    def record(event: Event[EventStateChangedData]) -> None:
-        state = event.data["new_state"]
-        if state is not None and state.state != STATE_UNAVAILABLE:
-            recorded[state.entity_id].append(float(state.state))
-
-    async_track_state_change_event(hass, list(LIFETIME_SENSORS), record)
-    for entity_id in LIFETIME_SENSORS:
-        recorded[entity_id].append(number(hass, entity_id))
+    recorded = record_numbers(hass, list(LIFETIME_SENSORS))
 
     # Importing from the grid, producing, consuming and charging all at once.
     gateway.set_powers(load_w=4000, solar_w=2000, battery_w=-1000)

@@ -9,10 +9,9 @@ from pathlib import Path
 
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
-from homeassistant.core import Event, EventStateChangedData, HomeAssistant
+from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import device_registry as dr, entity_registry as er
-from homeassistant.helpers.event import async_track_state_change_event
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
@@ -25,6 +24,7 @@ from custom_components.energy_hub.errors import DeviceConnectionError
 from custom_components.energy_hub.powerwall.gateway import PowerwallGateway
 from simulators.powerwall_tedapi import PW3_DIN, PowerwallTedapiSimulator
 
+from ..helpers import record_numbers
 from .conftest import next_poll, setup_entry, tedapi_entry_for
 from .test_config_flow import start_flow
 from .test_sensors import LIFETIME_SENSORS, number, value
@@ -172,16 +172,7 @@ async def test_tedapi_totals_never_go_backwards(
     tedapi_gateway: PowerwallTedapiSimulator,
     tedapi_entry: MockConfigEntry,
 ) -> None:
-    recorded: dict[str, list[float]] = {entity_id: [] for entity_id in LIFETIME_SENSORS}
-
-    def record(event: Event[EventStateChangedData]) -> None:
-        state = event.data["new_state"]
-        if state is not None and state.state != STATE_UNAVAILABLE:
-            recorded[state.entity_id].append(float(state.state))
-
-    async_track_state_change_event(hass, list(LIFETIME_SENSORS), record)
-    for entity_id in LIFETIME_SENSORS:
-        recorded[entity_id].append(number(hass, entity_id))
+    recorded = record_numbers(hass, list(LIFETIME_SENSORS))
     tedapi_gateway.set_powers(load_w=4000, solar_w=2000, battery_w=-1000)
     site = tedapi_gateway.state.meters["site"]
     glitches = [

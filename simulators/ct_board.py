@@ -22,7 +22,7 @@ import logging
 import math
 import random
 import time
-from typing import Any
+from typing import Any, override
 
 import aiohttp
 from aiohttp import web
@@ -93,6 +93,7 @@ class CtBoardSimulator(HttpSimulator):
         self._session: aiohttp.ClientSession | None = None
         self._task: asyncio.Task[None] | None = None
 
+    @override
     def setup_routes(self, router: web.UrlDispatcher) -> None:
         """The board's status page."""
         router.add_get("/", self._status)
@@ -219,6 +220,7 @@ class CtBoardSimulator(HttpSimulator):
                     _LOGGER.debug("ct_board: post failed: %s", err)
             await asyncio.sleep(self.interval_s)
 
+    @override
     async def stop(self) -> None:
         """Stop posting, close the client session, stop the status page."""
         await self.stop_posting()
@@ -227,6 +229,7 @@ class CtBoardSimulator(HttpSimulator):
             self._session = None
         await super().stop()
 
+    @override
     def demo_entries(self) -> list[DemoEntry]:
         """A two-clamp board: mains (grid) and a solar inverter."""
         return [

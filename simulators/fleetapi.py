@@ -27,7 +27,7 @@ gateway simulator the settings land on it, as the NetZero simulator does.
 from __future__ import annotations
 
 import itertools
-from typing import Any
+from typing import Any, override
 
 from aiohttp import web
 
@@ -67,6 +67,7 @@ class FleetApiSimulator(HttpSimulator):
         self.writes: list[tuple[str, dict[str, Any]]] = []  # accepted commands
         self.refreshes = 0
 
+    @override
     def setup_routes(self, router: web.UrlDispatcher) -> None:
         router.add_post("/oauth2/v3/token", self._token)
         router.add_get("/api/1/products", self._products)
@@ -239,6 +240,7 @@ class FleetApiSimulator(HttpSimulator):
         if self.default_real_mode in ("self_consumption", "autonomous"):
             state.real_mode = self.default_real_mode
 
+    @override
     def demo_entries(self) -> list[DemoEntry]:
         """None: FleetAPI is a control channel chosen in a Powerwall's options."""
         return []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 import ssl
+from typing import override
 
 from aiohttp import web
 
@@ -54,6 +55,7 @@ class HttpSimulator(Simulator):
             return web.Response(text=MALFORMED_BODY, content_type="application/json")
         return response
 
+    @override
     async def _listen(self, port: int) -> int:
         self._runner = web.AppRunner(self.app, handle_signals=False, access_log=None)
         await self._runner.setup()
@@ -70,6 +72,7 @@ class HttpSimulator(Simulator):
             raise RuntimeError(f"{self.name} simulator did not start")
         return int(server.sockets[0].getsockname()[1])  # type: ignore[attr-defined]
 
+    @override
     async def _close(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()

@@ -2,9 +2,9 @@
 
 The meter simulator serves an ABB B23 on unit 1 and a Schneider iEM3155 on unit 2.
 
-Register images follow `shared/reference/sungrow-registers.md` and
-`meter-registers.md` (wire addresses; Sungrow 32-bit values low word first,
-meters high word first). Values evolve with simulated time: `time_scale`
+Register images follow `docs/sungrow-registers.md` and
+`docs/meter-registers.md` (wire addresses; Sungrow 32-bit values low word
+first, meters high word first). Values evolve with simulated time: `time_scale`
 simulated seconds pass per real second, and `hour` pins the time of day of
 the PV curve (None = the real local time).
 
@@ -34,7 +34,7 @@ import math
 import random
 import struct
 import time
-from typing import Any
+from typing import Any, override
 
 from pymodbus.constants import ExcCodes
 from pymodbus.pdu import ModbusPDU
@@ -72,6 +72,7 @@ def _put(image: Image, address: int, words: list[int]) -> None:
 class _Handler(ServerRequestHandler):
     """A connection, closed at once if the device allows one session (WiNet-S)."""
 
+    @override
     def callback_connected(self) -> None:
         super().callback_connected()
         server: _Server = self.server
@@ -84,6 +85,7 @@ class _Handler(ServerRequestHandler):
 class _Server(ModbusTcpServer):
     simulator: ModbusSimulator
 
+    @override
     def callback_new_connection(self) -> _Handler:
         return _Handler(self, self.trace_packet, self.trace_pdu, self.trace_connect)  # type: ignore[no-untyped-call]
 
@@ -216,6 +218,7 @@ class ModbusSimulator(Simulator):
             pdu.registers = [random.randrange(0x10000) for _ in pdu.registers]
         return pdu
 
+    @override
     async def _listen(self, port: int) -> int:
         server = _Server(
             [self._device(unit_id, unit) for unit_id, unit in self.units.items()],
@@ -230,6 +233,7 @@ class ModbusSimulator(Simulator):
             raise RuntimeError(f"{self.name} simulator did not start")
         return int(sockets[0].getsockname()[1])
 
+    @override
     async def _close(self) -> None:
         if self.server is not None:
             for connection in list(self.server.active_connections.values()):
@@ -345,6 +349,7 @@ class SungrowSimulator(ModbusSimulator):
         )
         self.advance(force=True)  # a consistent first moment
 
+    @override
     def hidden(self) -> set[tuple[str, int]]:
         # The WiNet-S does not forward insulation resistance; RS firmware behind
         # it has no signed battery power.
@@ -358,6 +363,7 @@ class SungrowSimulator(ModbusSimulator):
         """The inverter's settings (holding registers), by wire address."""
         return self.units[1].holding
 
+    @override
     def on_write(self, unit: _Unit) -> None:
         self.advance(force=True)
 
@@ -477,6 +483,7 @@ class SungrowSimulator(ModbusSimulator):
         _put(image, 13045, _words("I", tenths["export"], low_first=True))
         return image
 
+    @override
     def demo_entries(self) -> list[DemoEntry]:
         return [
             DemoEntry(
@@ -612,6 +619,7 @@ class MeterSimulator(ModbusSimulator):
         _put(image, 3207, _words("q", round(m.export_wh), low_first=False))
         return image
 
+    @override
     def demo_entries(self) -> list[DemoEntry]:
         common: dict[str, Any] = {"host": self.host, "port": self.port}
         return [

@@ -16,7 +16,7 @@ the site keeps its old settings, as when the command never reaches it).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, override
 
 from aiohttp import web
 
@@ -49,6 +49,7 @@ class NetZeroSimulator(HttpSimulator):
         }
         self.writes: list[dict[str, Any]] = []  # accepted POST bodies, in order
 
+    @override
     def setup_routes(self, router: web.UrlDispatcher) -> None:
         router.add_get("/api/v1/{site_id}/config", self._get_config)
         router.add_post("/api/v1/{site_id}/config", self._post_config)

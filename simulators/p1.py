@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import datetime as dt
 import math
 import secrets
-from typing import Any
+from typing import Any, override
 
 from aiohttp import web
 
@@ -425,6 +425,7 @@ class P1MeterSimulator(HttpSimulator):
 
     # HTTP ---------------------------------------------------------------------
 
+    @override
     def setup_routes(self, router: web.UrlDispatcher) -> None:
         """Both API generations; which one answers depends on `api`."""
         router.add_get("/api", self._get_device)
@@ -519,6 +520,7 @@ class P1MeterSimulator(HttpSimulator):
 
     # Demo ---------------------------------------------------------------------
 
+    @override
     def demo_entries(self) -> list[DemoEntry]:
         """A v1 meter is added with its address; v2 needs a person at the button."""
         if self.api != "v1":

@@ -31,7 +31,7 @@ import datetime as dt
 import math
 import secrets
 import time
-from typing import Any
+from typing import Any, override
 
 from aiohttp import web
 
@@ -140,6 +140,7 @@ class PowerwallGatewaySimulator(HttpSimulator):
         self._offset_s = 0.0  # added by advance()
         self._apply_power()
 
+    @override
     async def _close(self) -> None:
         # Going off the network resets open connections: abort them rather than
         # start a TLS close that the client's idle pooled socket never answers
@@ -237,6 +238,7 @@ class PowerwallGatewaySimulator(HttpSimulator):
 
     # --- HTTP --------------------------------------------------------------------
 
+    @override
     def setup_routes(self, router: web.UrlDispatcher) -> None:
         router.add_post("/api/login/Basic", self._login)
         router.add_get("/api/logout", self._logout)
@@ -575,6 +577,7 @@ class PowerwallGatewaySimulator(HttpSimulator):
 
     # --- demo ---------------------------------------------------------------------
 
+    @override
     def demo_entries(self) -> list[DemoEntry]:
         """Add the gateway with its default password, no control channel."""
         return [

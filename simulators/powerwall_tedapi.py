@@ -27,7 +27,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-from typing import Any
+from typing import Any, override
 
 from aiohttp import web
 from pypowerwall.tedapi.protobuf.V2024_06 import tedapi_pb2
@@ -58,6 +58,7 @@ class PowerwallTedapiSimulator(PowerwallGatewaySimulator):
         self.password = WIFI_PASSWORD[-5:]  # the local API's customer password
         self.queries: list[str] = []  # what each /tedapi/v1 request asked for
 
+    @override
     def setup_routes(self, router: web.UrlDispatcher) -> None:
         super().setup_routes(router)
         router.add_get("/", self._no_portal)
@@ -66,6 +67,7 @@ class PowerwallTedapiSimulator(PowerwallGatewaySimulator):
 
     # --- HTTP --------------------------------------------------------------------
 
+    @override
     def _authenticated(self, path: str, handler: Any) -> Any:
         if path not in _PW3_LOCAL_API:
             return self._no_such_endpoint
@@ -332,6 +334,7 @@ class PowerwallTedapiSimulator(PowerwallGatewaySimulator):
 
     # --- demo ---------------------------------------------------------------------
 
+    @override
     def demo_entries(self) -> list[DemoEntry]:
         """Add the Powerwall 3 through TEDAPI with its Wi-Fi password."""
         return [

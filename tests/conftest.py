@@ -1,16 +1,40 @@
 """Fixtures every Energy Hub test shares."""
 
-from __future__ import annotations
-
 from collections.abc import Generator
 import logging
+from unittest.mock import PropertyMock, patch
 
 import pytest
+from pytest_homeassistant_custom_component.syrupy import (
+    HomeAssistantSnapshotExtension,
+)
 import pytest_socket
+from syrupy.assertion import SnapshotAssertion
 
 # pytest-homeassistant-custom-component logs every SQL statement at INFO; the
 # recorder's thread writes them past pytest's capture into the test output.
 logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Snapshots in Home Assistant's format (registry entries, states), as core's.
+
+    syrupy's own `snapshot` fixture would otherwise win over the one of
+    pytest-homeassistant-custom-component and write ids and times as they are.
+    """
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
+@pytest.fixture
+def entity_registry_enabled_by_default() -> Generator[None]:
+    """Create the entities that are disabled by default enabled, as core does."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        return_value=True,
+        new_callable=PropertyMock,
+    ):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -1,10 +1,15 @@
 """Energy Hub: every meter, inverter and battery of a home in Home Assistant."""
 
-from __future__ import annotations
-
 from homeassistant.core import HomeAssistant
 
-from .const import CONF_SOURCE, LOGGER, SourceKind
+from .const import (
+    CONF_POLL_INTERVAL,
+    CONF_SOURCE,
+    ENTRY_MINOR_VERSION,
+    ENTRY_VERSION,
+    LOGGER,
+    SourceKind,
+)
 from .source import EnergyHubConfigEntry
 from .sources import SOURCES
 
@@ -30,8 +35,8 @@ async def async_unload_entry(hass: HomeAssistant, entry: EnergyHubConfigEntry) -
 
 
 async def async_migrate_entry(hass: HomeAssistant, entry: EnergyHubConfigEntry) -> bool:
-    """Migrate an entry written by an older Energy Hub."""
-    if entry.version > 1:
+    """Migrate an entry written by an older Energy Hub, one minor version a step."""
+    if (entry.version, entry.minor_version) > (ENTRY_VERSION, ENTRY_MINOR_VERSION):
         # Written by a newer Energy Hub: refuse rather than misread it.
         LOGGER.error(
             "Config entry %s was created by a newer Energy Hub (version %s.%s)",
@@ -40,4 +45,11 @@ async def async_migrate_entry(hass: HomeAssistant, entry: EnergyHubConfigEntry) 
             entry.minor_version,
         )
         return False
+    if entry.minor_version < 2:
+        # 1.2: Powerwall entries stored their poll interval as `scan_interval`.
+        options = dict(entry.options)
+        if "scan_interval" in options:
+            options[CONF_POLL_INTERVAL] = options.pop("scan_interval")
+        hass.config_entries.async_update_entry(entry, options=options, minor_version=2)
+        LOGGER.debug("Migrated %s to version 1.2", entry.title)
     return True

@@ -7,8 +7,6 @@ is behind it. Every `apply_*` is temporary: `restore` puts back the settings
 that `read_settings` captured before.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol

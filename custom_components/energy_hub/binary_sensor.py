@@ -1,10 +1,8 @@
 """Binary sensor platform: one generic class; each source describes its own."""
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, override
 
 from homeassistant.components.binary_sensor import (
     BinarySensorEntity,
@@ -13,6 +11,7 @@ from homeassistant.components.binary_sensor import (
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
 from .entity import EnergyHubEntity
 from .source import EnergyHubConfigEntry
@@ -42,17 +41,22 @@ async def async_setup_entry(
     async_add_entities(entry.runtime_data.entities(Platform.BINARY_SENSOR))
 
 
-class EnergyHubBinarySensor(EnergyHubEntity, BinarySensorEntity):
+class EnergyHubBinarySensor(
+    EnergyHubEntity[DataUpdateCoordinator[Any]], BinarySensorEntity
+):
     """A binary sensor whose value comes from its description's `value_fn`."""
 
     entity_description: EnergyHubBinarySensorEntityDescription[Any]
 
     @property
+    @override
     def is_on(self) -> bool | None:
         """Return the described value."""
-        return self.entity_description.value_fn(self.coordinator.data)
+        data = self.coordinator.data
+        return None if data is None else self.entity_description.value_fn(data)
 
     @property
+    @override
     def available(self) -> bool:
         """Unavailable while the device is offline or does not report this value."""
         if not super().available or self.coordinator.data is None:

@@ -7,6 +7,12 @@ from typing import Final
 DOMAIN: Final = "energy_hub"
 LOGGER = logging.getLogger(__package__)
 
+# What this Energy Hub writes into a config entry. Bump the minor version with
+# every change of stored data or option keys, and add a migration step to
+# `async_migrate_entry`: 1.2 renamed the Powerwall's `scan_interval` option.
+ENTRY_VERSION: Final = 1
+ENTRY_MINOR_VERSION: Final = 2
+
 # Key in every config entry's data naming the source kind behind it.
 CONF_SOURCE: Final = "source"
 # Option of polled sources: seconds between two reads of the device.
@@ -21,25 +27,10 @@ class SourceKind(StrEnum):
     SUNGROW = "sungrow"
     MODBUS_METER = "modbus_meter"
     CT_CLAMP = "ct_clamp"
-    OCR_METER = "ocr_meter"
-    AGILE = "agile"
 
 
-# Keys redacted from diagnostics whatever the source.
+# Credentials redacted from every source's diagnostics; each source adds the
+# identities it knows of (`EnergyHubSource.redact`).
 REDACT_KEYS: Final = frozenset(
-    {
-        "password",
-        "token",
-        "access_token",
-        "refresh_token",
-        "api_key",
-        "email",
-        "serial",
-        "serial_number",
-        "din",
-        "webhook_id",
-        "unique_id",
-        "gateway_password",
-        "site_id",
-    }
+    {"password", "token", "access_token", "refresh_token", "api_key", "email"}
 )

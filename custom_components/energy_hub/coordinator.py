@@ -1,56 +1,30 @@
-"""The coordinator every polled source uses: fetch plus error mapping."""
-
-from __future__ import annotations
+"""The coordinator every polled source uses: set-up, fetch and error mapping."""
 
 from abc import abstractmethod
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn, override
 
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
+from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from .const import DOMAIN, LOGGER
-from .errors import (
-    DeviceAuthError,
-    DeviceConnectionError,
-    DeviceRateLimitedError,
-    EnergyHubError,
-)
+from .errors import DeviceAuthError, DeviceRateLimitedError, EnergyHubError
 
 if TYPE_CHECKING:
     from .source import EnergyHubConfigEntry
 
 
-@contextmanager
-def translate_setup_errors(device: str) -> Iterator[None]:
-    """Turn a device client's errors while an entry sets up into HA's.
-
-    A refused login starts reauth; anything else makes Home Assistant retry
-    the setup later, with the reason shown on the entry.
-    """
-    try:
-        yield
-    except DeviceAuthError as err:
-        raise ConfigEntryAuthFailed(
-            translation_domain=DOMAIN, translation_key="invalid_auth"
-        ) from err
-    except EnergyHubError as err:
-        raise ConfigEntryNotReady(
-            translation_domain=DOMAIN,
-            translation_key="communication_error",
-            translation_placeholders={"device": device, "error": str(err)},
-        ) from err
-
-
 class EnergyHubCoordinator[DataT](DataUpdateCoordinator[DataT]):
     """Poll one device; its client's errors become Home Assistant's.
 
-    A failed poll marks the entities unavailable and is logged once by the
-    base class (and once more when it recovers); a rejected login starts the
-    reauth flow.
+    A source implements `_async_fetch` (one read of the device) and, when the
+    device must be read once before polling (identity, login, stored
+    settings), `_async_setup_device`. Both raise `EnergyHubError`s: a refused
+    login starts reauth; anything else marks the entities unavailable (logged
+    once by the base class, and once more when it recovers), or, during the
+    first refresh, makes Home Assistant retry the set-up later with the reason
+    shown on the entry.
     """
 
     config_entry: EnergyHubConfigEntry
@@ -72,26 +46,42 @@ class EnergyHubCoordinator[DataT](DataUpdateCoordinator[DataT]):
             update_interval=update_interval,
         )
 
+    async def _async_setup_device(self) -> None:
+        """Read what polling needs once (identity, login); nothing by default."""
+
     @abstractmethod
     async def _async_fetch(self) -> DataT:
         """Read the device once; raise an `EnergyHubError` on failure."""
 
+    @override
+    async def _async_setup(self) -> None:
+        try:
+            await self._async_setup_device()
+        except EnergyHubError as err:
+            self._raise_translated(err)
+
+    @override
     async def _async_update_data(self) -> DataT:
         try:
             return await self._async_fetch()
-        except DeviceAuthError as err:
+        except EnergyHubError as err:
+            self._raise_translated(err)
+
+    def _raise_translated(self, err: EnergyHubError) -> NoReturn:
+        """Raise the Home Assistant error that stands for `err`."""
+        if isinstance(err, DeviceAuthError):
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN, translation_key="invalid_auth"
             ) from err
-        except DeviceRateLimitedError as err:
+        if isinstance(err, DeviceRateLimitedError):
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key="rate_limited",
                 translation_placeholders={"device": self.name},
+                retry_after=err.retry_after,
             ) from err
-        except (DeviceConnectionError, EnergyHubError) as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="communication_error",
-                translation_placeholders={"device": self.name, "error": str(err)},
-            ) from err
+        raise UpdateFailed(
+            translation_domain=DOMAIN,
+            translation_key="communication_error",
+            translation_placeholders={"device": self.name, "error": str(err)},
+        ) from err

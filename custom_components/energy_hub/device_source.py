@@ -1,9 +1,7 @@
 """A source made of one coordinator and one device: the common case."""
 
-from __future__ import annotations
-
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, override
 
 from homeassistant.const import Platform
 from homeassistant.helpers.device_registry import DeviceInfo
@@ -59,6 +57,7 @@ class DeviceSource(EnergyHubSource):
         self.descriptions = descriptions
         self.platforms = tuple(descriptions)
 
+    @override
     def entities(self, platform: Platform) -> list[Entity]:
         """Return this device's entities of `platform`."""
         return describe_entities(
@@ -69,10 +68,12 @@ class DeviceSource(EnergyHubSource):
             self.unique_id_prefix,
         )
 
+    @override
     async def async_unload(self) -> None:
         """Stop polling."""
         await self.coordinator.async_shutdown()
 
+    @override
     def diagnostics(self) -> dict[str, Any]:
         """Return the last data the coordinator read."""
         data = self.coordinator.data

@@ -18,7 +18,16 @@ class DeviceAuthError(EnergyHubError):
 
 
 class DeviceRateLimitedError(EnergyHubError):
-    """The device asked us to slow down (HTTP 429 or a lock-out)."""
+    """The device asked us to slow down (HTTP 429 or a lock-out).
+
+    `retry_after` is how many seconds the device asked us to wait, when it
+    said; the coordinator waits that long before its next poll.
+    """
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        """Keep the device's message and its requested pause."""
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class DeviceRejectedError(EnergyHubError):

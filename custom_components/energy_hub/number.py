@@ -1,10 +1,7 @@
 """Number platform: generic settable numbers; each source describes its own."""
 
-from __future__ import annotations
-
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, override
 
 from homeassistant.components.number import NumberEntity, NumberEntityDescription
 from homeassistant.const import Platform
@@ -12,8 +9,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
-from .entity import EnergyHubEntity
-from .helpers import control_error_handler
+from .entity import EnergyHubControlDescription, EnergyHubControlEntity
 from .source import EnergyHubConfigEntry
 
 # Devices with one session (WiNet-S, gateways) take one write at a time.
@@ -21,16 +17,11 @@ PARALLEL_UPDATES = 1
 
 
 @dataclass(frozen=True, kw_only=True)
-class EnergyHubNumberEntityDescription[DataT](NumberEntityDescription):
-    """A number read from a coordinator's data and written to the device.
-
-    `set_fn` writes and verifies (raising an `EnergyHubError` on failure);
-    the entity then refreshes so it shows the value the device confirms.
-    """
-
-    value_fn: Callable[[DataT], float | None]
-    set_fn: Callable[[DataUpdateCoordinator[DataT], float], Awaitable[None]]
-    has_fn: Callable[[DataT], bool] = lambda _: True
+class EnergyHubNumberEntityDescription[
+    CoordinatorT: DataUpdateCoordinator[Any],
+    DataT,
+](NumberEntityDescription, EnergyHubControlDescription[CoordinatorT, DataT, float]):
+    """A number read from a coordinator's data and written to the device."""
 
 
 async def async_setup_entry(
@@ -42,22 +33,20 @@ async def async_setup_entry(
     async_add_entities(entry.runtime_data.entities(Platform.NUMBER))
 
 
-class EnergyHubNumber(EnergyHubEntity, NumberEntity):
+class EnergyHubNumber[CoordinatorT: DataUpdateCoordinator[Any]](
+    EnergyHubControlEntity[CoordinatorT, float], NumberEntity
+):
     """A device setting as a number entity."""
 
-    entity_description: EnergyHubNumberEntityDescription[Any]
+    entity_description: EnergyHubNumberEntityDescription[CoordinatorT, Any]
 
     @property
+    @override
     def native_value(self) -> float | None:
         """Return the value the device reports."""
-        return self.entity_description.value_fn(self.coordinator.data)
+        return self.reported_value
 
-    @property
-    def available(self) -> bool:
-        """Unavailable while the device is offline or does not report this value."""
-        return super().available and self.native_value is not None
-
-    @control_error_handler
+    @override
     async def async_set_native_value(self, value: float) -> None:
         """Write the value to the device."""
-        await self.entity_description.set_fn(self.coordinator, value)
+        await self._async_write(value)

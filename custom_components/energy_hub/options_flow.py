@@ -1,7 +1,5 @@
 """Options flow shared by the sources whose only option is their poll interval."""
 
-from __future__ import annotations
-
 from typing import Any, ClassVar
 
 from homeassistant.config_entries import ConfigFlowResult, OptionsFlowWithReload
@@ -10,7 +8,7 @@ from homeassistant.helpers.selector import (
     NumberSelectorConfig,
     NumberSelectorMode,
 )
-import probatio as vol
+import probatio
 
 from .const import CONF_POLL_INTERVAL
 
@@ -46,9 +44,11 @@ class PollIntervalOptionsFlow(OptionsFlowWithReload):
         current = self.config_entry.options.get(CONF_POLL_INTERVAL, self.default_s)
         return self.async_show_form(
             step_id=self.step_id,
-            data_schema=vol.Schema(
+            data_schema=probatio.Schema(
                 {
-                    vol.Required(CONF_POLL_INTERVAL, default=current): NumberSelector(
+                    probatio.Required(
+                        CONF_POLL_INTERVAL, default=current
+                    ): NumberSelector(
                         NumberSelectorConfig(
                             min=self.min_s,
                             max=self.max_s,

@@ -1,7 +1,5 @@
 """What a config entry of any source kind keeps in `entry.runtime_data`."""
 
-from __future__ import annotations
-
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from typing import Any

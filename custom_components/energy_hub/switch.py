@@ -1,10 +1,7 @@
 """Switch platform: generic device switches; each source describes its own."""
 
-from __future__ import annotations
-
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, override
 
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
 from homeassistant.const import Platform
@@ -12,20 +9,18 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
-from .entity import EnergyHubEntity
-from .helpers import control_error_handler
+from .entity import EnergyHubControlDescription, EnergyHubControlEntity
 from .source import EnergyHubConfigEntry
 
 PARALLEL_UPDATES = 1
 
 
 @dataclass(frozen=True, kw_only=True)
-class EnergyHubSwitchEntityDescription[DataT](SwitchEntityDescription):
+class EnergyHubSwitchEntityDescription[
+    CoordinatorT: DataUpdateCoordinator[Any],
+    DataT,
+](SwitchEntityDescription, EnergyHubControlDescription[CoordinatorT, DataT, bool]):
     """A switch read from a coordinator's data and written to the device."""
-
-    value_fn: Callable[[DataT], bool | None]
-    set_fn: Callable[[DataUpdateCoordinator[DataT], bool], Awaitable[None]]
-    has_fn: Callable[[DataT], bool] = lambda _: True
 
 
 async def async_setup_entry(
@@ -37,27 +32,25 @@ async def async_setup_entry(
     async_add_entities(entry.runtime_data.entities(Platform.SWITCH))
 
 
-class EnergyHubSwitch(EnergyHubEntity, SwitchEntity):
+class EnergyHubSwitch[CoordinatorT: DataUpdateCoordinator[Any]](
+    EnergyHubControlEntity[CoordinatorT, bool], SwitchEntity
+):
     """A device on/off setting as a switch entity."""
 
-    entity_description: EnergyHubSwitchEntityDescription[Any]
+    entity_description: EnergyHubSwitchEntityDescription[CoordinatorT, Any]
 
     @property
+    @override
     def is_on(self) -> bool | None:
         """Return the state the device reports."""
-        return self.entity_description.value_fn(self.coordinator.data)
+        return self.reported_value
 
-    @property
-    def available(self) -> bool:
-        """Unavailable while the device is offline or does not report this value."""
-        return super().available and self.is_on is not None
-
-    @control_error_handler
+    @override
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Switch the setting on."""
-        await self.entity_description.set_fn(self.coordinator, True)
+        await self._async_write(True)
 
-    @control_error_handler
+    @override
     async def async_turn_off(self, **kwargs: Any) -> None:
         """Switch the setting off."""
-        await self.entity_description.set_fn(self.coordinator, False)
+        await self._async_write(False)

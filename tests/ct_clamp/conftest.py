@@ -1,7 +1,5 @@
 """Fixtures of the CT clamp tests: a board entry, a client to post to its webhook."""
 
-from __future__ import annotations
-
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -46,10 +44,13 @@ OPTIONS = {
 }
 
 
-def board_entry(*, allow_external: bool = False, **options: Any) -> MockConfigEntry:
-    """A CT clamp entry as the config flow writes it."""
+def board_entry(
+    *, allow_external: bool = False, entry_id: str | None = None, **options: Any
+) -> MockConfigEntry:
+    """A CT clamp entry as the config flow writes it (`entry_id` fixed if given)."""
     return MockConfigEntry(
         domain=DOMAIN,
+        entry_id=entry_id,
         title="CT clamps",
         data={
             CONF_SOURCE: SourceKind.CT_CLAMP.value,

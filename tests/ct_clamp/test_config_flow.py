@@ -1,7 +1,5 @@
 """The CT clamp steps of the config flow and the options flow."""
 
-from __future__ import annotations
-
 from typing import Any
 
 from homeassistant import config_entries

@@ -1,7 +1,5 @@
 """The Home-Assistant-free core: validation, integration, restore."""
 
-from __future__ import annotations
-
 import math
 
 from hypothesis import given, strategies as st

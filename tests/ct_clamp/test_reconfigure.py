@@ -1,7 +1,5 @@
 """Reconfiguring a board: same webhook, totals of kept channels kept, dropped ones gone."""
 
-from __future__ import annotations
-
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory

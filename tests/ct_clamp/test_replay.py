@@ -1,7 +1,5 @@
 """A day of board posts replayed through the webhook: energy matches the analytic integral."""
 
-from __future__ import annotations
-
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.util import dt as dt_util
 import pytest

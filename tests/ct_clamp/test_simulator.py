@@ -1,7 +1,5 @@
 """The board simulator posting over real HTTP, and the demo entry it describes."""
 
-from __future__ import annotations
-
 import asyncio
 
 import aiohttp

@@ -1,16 +1,16 @@
 """Posting to a board's webhook through Home Assistant's HTTP server."""
 
-from __future__ import annotations
-
 from datetime import timedelta
 import json
 import logging
 from typing import Any
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components import webhook
 from homeassistant.components.number import ATTR_VALUE, SERVICE_SET_VALUE
 from homeassistant.components.webhook import DOMAIN as WEBHOOK_DOMAIN
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_ENTITY_ID, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant, State
 from homeassistant.util.aiohttp import MockRequest
@@ -20,6 +20,7 @@ from pytest_homeassistant_custom_component.common import (
     mock_restore_cache_with_extra_data,
 )
 
+from custom_components.energy_hub.ct_clamp.coordinator import CtClampCoordinator
 from custom_components.energy_hub.diagnostics import (
     async_get_config_entry_diagnostics,
 )
@@ -487,16 +488,44 @@ async def test_diagnostics_redact_the_webhook(setup_board: BoardFactory) -> None
     assert diagnostics["source"]["local_only"] is True
 
 
-async def test_unload_unregisters_the_webhook(setup_board: BoardFactory) -> None:
+async def test_unload_unregisters_the_webhook(
+    setup_board: BoardFactory, frozen: FrozenDateTimeFactory
+) -> None:
     board = await setup_board()
+    coordinator = board.entry.runtime_data.coordinator
     assert await board.hass.config_entries.async_unload(board.entry.entry_id)
     assert WEBHOOK_ID not in board.hass.data[WEBHOOK_DOMAIN]
+    # The stale timer stopped too: an unloaded board never goes stale.
+    frozen.tick(301)
+    async_fire_time_changed(board.hass)
+    await board.hass.async_block_till_done()
+    assert coordinator.stale is False
     status, answer = await board.post(full_post(T0, line_A=3.0))
     # Home Assistant's answer for unknown webhooks: an empty 200, not ours.
     assert (status, answer) == (200, None)
     # Setting up again registers it again.
     assert await board.hass.config_entries.async_setup(board.entry.entry_id)
     await board.hass.async_block_till_done()
+    status, answer = await board.post(full_post(T0, line_A=3.0))
+    assert (status, answer) == (200, {"status": "ok"})
+
+
+async def test_failed_setup_leaves_no_webhook_behind(
+    hass: HomeAssistant, setup_board: BoardFactory
+) -> None:
+    """A set-up that fails after registering the webhook unregisters it again."""
+    entry = board_entry()
+    entry.add_to_hass(hass)
+    with patch.object(
+        CtClampCoordinator, "async_start", side_effect=RuntimeError("boom")
+    ):
+        assert not await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    assert WEBHOOK_ID not in hass.data[WEBHOOK_DOMAIN]
+
+    # Set up again (as a retry would): the webhook registers anew.
+    await hass.config_entries.async_unload(entry.entry_id)
+    board = await setup_board(entry)
     status, answer = await board.post(full_post(T0, line_A=3.0))
     assert (status, answer) == (200, {"status": "ok"})
 

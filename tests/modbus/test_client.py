@@ -1,7 +1,5 @@
 """The engine's client against the simulator: batching, partial failures, faults."""
 
-from __future__ import annotations
-
 import asyncio
 
 import pytest

@@ -1,7 +1,5 @@
 """Decoding and encoding every register type in both word orders."""
 
-from __future__ import annotations
-
 import math
 import struct
 

@@ -1,7 +1,5 @@
 """Block planning: few requests, never too long, never across refused registers."""
 
-from __future__ import annotations
-
 from hypothesis import given, strategies as st
 
 from custom_components.energy_hub.modbus.planner import plan_blocks

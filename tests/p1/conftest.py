@@ -1,7 +1,5 @@
 """Fixtures of the P1 tests: meters on 127.0.0.1 and entries pointing at them."""
 
-from __future__ import annotations
-
 from collections.abc import AsyncGenerator, Callable, Coroutine
 import datetime as dt
 from typing import Any

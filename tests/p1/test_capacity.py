@@ -1,7 +1,5 @@
 """Belgian capacity tariff: the HA-free tracker against the meter simulator's clock."""
 
-from __future__ import annotations
-
 import datetime as dt
 from zoneinfo import ZoneInfo
 

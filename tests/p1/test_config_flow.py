@@ -1,7 +1,5 @@
 """Adding a P1 meter: by address (v1, v2 pairing), discovery, DHCP, reauth, reconfigure."""
 
-from __future__ import annotations
-
 from ipaddress import ip_address
 
 from homeassistant.config_entries import (
@@ -266,6 +264,29 @@ async def test_zeroconf_other_products_abort(
     assert result["reason"] == "p1_not_a_p1_meter"
 
 
+async def test_zeroconf_announcements_of_other_services_are_not_supported(
+    hass: HomeAssistant, meter: P1MeterSimulator
+) -> None:
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN,
+        context={"source": SOURCE_ZEROCONF},
+        data=_zeroconf(meter, "_http._tcp.local."),
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "not_supported"
+
+
+async def test_zeroconf_announcement_without_serial_is_invalid(
+    hass: HomeAssistant, meter: P1MeterSimulator
+) -> None:
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN,
+        context={"source": SOURCE_ZEROCONF},
+        data=_zeroconf(meter, "_hwenergy._tcp.local.", serial=""),
+    )
+    assert result["reason"] == "p1_invalid_discovery"
+
+
 async def test_dhcp_updates_the_address_of_a_known_meter(
     hass: HomeAssistant, meter: P1MeterSimulator
 ) -> None:
@@ -294,6 +315,7 @@ async def test_dhcp_updates_the_address_of_a_known_meter(
         ),
     )
     assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "not_supported"
 
 
 async def test_reconfigure_moves_to_a_new_address_of_the_same_meter(

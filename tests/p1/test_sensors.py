@@ -1,9 +1,6 @@
 """P1 entities in a real Home Assistant, read from the meter simulator."""
 
-from __future__ import annotations
-
 import datetime as dt
-import json
 import logging
 
 from freezegun.api import FrozenDateTimeFactory
@@ -14,10 +11,6 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
-from pytest_homeassistant_custom_component.components.diagnostics import (
-    get_diagnostics_for_config_entry,
-)
-from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from simulators.p1 import P1MeterSimulator
 
@@ -220,23 +213,6 @@ async def test_options_change_poll_interval_and_rate(
     assert state(hass, "projected_monthly_capacity_cost") == "34.12"
 
 
-async def test_diagnostics_keep_token_serial_and_network_out(
-    hass: HomeAssistant, make_meter: MakeMeter, hass_client: ClientSessionGenerator
-) -> None:
-    meter = await make_meter(api="v2")
-    meter.tokens["A1B2C3D4E5F60718293A4B5C6D7E8F90"] = "local/energy-hub#abcdef"
-    entry = await setup_entry(
-        hass, p1_entry(meter, token="A1B2C3D4E5F60718293A4B5C6D7E8F90")
-    )
-    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
-    text = json.dumps(diagnostics)
-    assert "A1B2C3D4E5F60718293A4B5C6D7E8F90" not in text
-    assert meter.serial not in text
-    assert meter.wifi_ssid not in text
-    assert diagnostics["source"]["data"]["measurement"]["power_w"] == 910
-    assert diagnostics["source"]["data"]["capacity"]["projected_monthly_cost"] > 0
-
-
 async def test_polls_every_second_by_default(
     hass: HomeAssistant, meter: P1MeterSimulator
 ) -> None:
@@ -255,3 +231,32 @@ async def test_polls_every_second_by_default(
     await hass.async_block_till_done(wait_background_tasks=True)
     assert meter.requests.count("GET /api/v1/data") > reads
     assert state(hass, "power") == "1500.0"
+
+
+async def test_setup_retries_while_the_meter_is_offline(
+    hass: HomeAssistant, meter: P1MeterSimulator
+) -> None:
+    """The identity read before the first poll fails: retry later, say why."""
+    await meter.set_offline(True)
+    entry = await setup_entry(hass, p1_entry(meter))
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert entry.reason is not None
+    assert "Cannot communicate with P1 meter" in entry.reason
+
+    await meter.set_offline(False)
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.runtime_data.coordinator.device.serial == meter.serial
+    assert state(hass, "power") == "910.0"
+
+
+async def test_setup_with_a_revoked_token_starts_reauth(
+    hass: HomeAssistant, make_meter: MakeMeter
+) -> None:
+    meter = await make_meter(api="v2")
+    entry = await setup_entry(hass, p1_entry(meter, token="REVOKED"))
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    flows = hass.config_entries.flow.async_progress()
+    assert [flow["context"]["source"] for flow in flows] == ["reauth"]
+    assert flows[0]["step_id"] == "p1_reauth_pair"

@@ -1,7 +1,5 @@
 """The P1 simulator speaks like the real meter: raw bodies, refusals and faults."""
 
-from __future__ import annotations
-
 import datetime as dt
 
 from aiohttp import ClientSession

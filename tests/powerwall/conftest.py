@@ -1,6 +1,4 @@
-"""Fixtures of the Powerwall tests: a gateway and a NetZero API on loopback."""
-
-from __future__ import annotations
+"""Fixtures of the Powerwall tests: a gateway, NetZero and FleetAPI on loopback."""
 
 from collections.abc import AsyncGenerator
 from datetime import timedelta
@@ -10,6 +8,7 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
+from pypowerwall.fleetapi import fleetapi as pypowerwall_fleetapi
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -17,9 +16,19 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.energy_hub.const import DOMAIN
+from simulators.fleetapi import (
+    ACCESS_TOKEN,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    REFRESH_TOKEN,
+    SITE_ID as FLEET_SITE_ID,
+    FleetApiSimulator,
+)
 from simulators.netzero import SITE_ID, TOKEN, NetZeroSimulator
 from simulators.powerwall import GATEWAY_DIN, PASSWORD, PowerwallGatewaySimulator
 from simulators.powerwall_tedapi import PW3_DIN, PowerwallTedapiSimulator
+
+TESLA_AUTH = "https://auth.tesla.com"
 
 
 @pytest.fixture
@@ -52,7 +61,7 @@ def tedapi_entry_for(gateway: PowerwallTedapiSimulator) -> MockConfigEntry:
             "password": gateway.wifi_password,
             "connection_mode": "tedapi",
         },
-        options={"scan_interval": 5},
+        options={"poll_interval": 5},
     )
 
 
@@ -89,7 +98,7 @@ def entry_for(
     gateway: PowerwallGatewaySimulator, *, control: bool = False, **options: Any
 ) -> MockConfigEntry:
     """A config entry as the flow creates it for `gateway`."""
-    entry_options: dict[str, Any] = {"scan_interval": 5} | options
+    entry_options: dict[str, Any] = {"poll_interval": 5} | options
     if control:
         entry_options |= {"token": TOKEN, "site_id": SITE_ID}
     return MockConfigEntry(
@@ -124,6 +133,66 @@ async def entry(
     yield loaded
     # Close the gateway session before the simulator goes away.
     await hass.config_entries.async_unload(loaded.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+@pytest.fixture
+async def fleetapi(
+    gateway: PowerwallGatewaySimulator, monkeypatch: pytest.MonkeyPatch
+) -> AsyncGenerator[FleetApiSimulator]:
+    """The FleetAPI of the gateway's site on loopback HTTPS.
+
+    Network boundary only: clients trust the simulator's CA (through the
+    environment, as a system CA would be), and pypowerwall's fixed token URL
+    on auth.tesla.com is sent to the simulator. pypowerwall itself runs as is.
+    """
+    simulator = FleetApiSimulator(gateway)
+    await simulator.start()
+    ca = str(simulator.certificate.ca_pem)
+    monkeypatch.setenv("SSL_CERT_FILE", ca)  # httpx (HTTP/2), the normal path
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", ca)  # pypowerwall's HTTP/1.1 fallback
+    # pypowerwall shares one httpx client per process: start one with this CA.
+    monkeypatch.setattr(pypowerwall_fleetapi, "_http2_client", None)
+    real_request = pypowerwall_fleetapi._http2_request
+
+    def to_simulator(method: str, url: str, **kwargs: Any) -> Any:
+        if url.startswith(TESLA_AUTH):
+            url = simulator.url + url.removeprefix(TESLA_AUTH)
+        return real_request(method, url, **kwargs)
+
+    monkeypatch.setattr(pypowerwall_fleetapi, "_http2_request", to_simulator)
+    yield simulator
+    client = pypowerwall_fleetapi._http2_client
+    if client is not None:
+        client.close()
+    await simulator.stop()
+
+
+def fleet_options(simulator: FleetApiSimulator) -> dict[str, str]:
+    """The FleetAPI fields as pypowerwall's setup would have written them."""
+    return {
+        "fleet_client_id": CLIENT_ID,
+        "fleet_client_secret": CLIENT_SECRET,
+        "fleet_audience": simulator.url,
+        "fleet_access_token": ACCESS_TOKEN,
+        "fleet_refresh_token": REFRESH_TOKEN,
+        "fleet_site_id": FLEET_SITE_ID,
+    }
+
+
+@pytest.fixture
+async def fleet_entry(
+    hass: HomeAssistant,
+    gateway: PowerwallGatewaySimulator,
+    fleetapi: FleetApiSimulator,
+) -> AsyncGenerator[MockConfigEntry]:
+    """A loaded entry whose control entities go through FleetAPI."""
+    entry = await setup_entry(
+        hass,
+        entry_for(gateway, control_channel="fleetapi", **fleet_options(fleetapi)),
+    )
+    yield entry
+    await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
 
 

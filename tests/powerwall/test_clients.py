@@ -1,9 +1,9 @@
 """The HA-free clients against the simulators: error mapping and back-off."""
 
-from __future__ import annotations
-
+from datetime import UTC, datetime
 from pathlib import Path
 
+from aiohttp import web
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 import pytest
@@ -14,8 +14,12 @@ from custom_components.energy_hub.errors import (
     DeviceRateLimitedError,
     DeviceRejectedError,
 )
-from custom_components.energy_hub.powerwall.gateway import PowerwallGateway, app_scaled
-from custom_components.energy_hub.powerwall.netzero import NetZeroClient
+from custom_components.energy_hub.powerwall.gateway import (
+    RATE_LIMIT_PAUSE_S,
+    PowerwallGateway,
+    app_scaled,
+)
+from custom_components.energy_hub.powerwall.netzero import NetZeroClient, retry_after
 from simulators.netzero import SITE_ID, TOKEN, NetZeroSimulator
 from simulators.powerwall import GATEWAY_DIN, PASSWORD, PowerwallGatewaySimulator
 
@@ -80,13 +84,17 @@ async def test_429_backs_off_without_asking_again(
     session = client(gateway, tmp_path)
     await hass.async_add_executor_job(session.connect)
     gateway.faults.extra["rate_limited"] = True
-    with pytest.raises(DeviceRateLimitedError):
+    with pytest.raises(DeviceRateLimitedError) as raised:
         await hass.async_add_executor_job(session.read)
+    # pypowerwall's own pause: five minutes from the 429.
+    assert raised.value.retry_after == pytest.approx(RATE_LIMIT_PAUSE_S, abs=5)
     asked = len(gateway.requests)
     gateway.faults.extra.clear()
-    with pytest.raises(DeviceRateLimitedError):
+    with pytest.raises(DeviceRateLimitedError) as raised:
         await hass.async_add_executor_job(session.read)
     assert len(gateway.requests) == asked  # still cooling down: nothing sent
+    assert raised.value.retry_after is not None
+    assert 0 < raised.value.retry_after <= RATE_LIMIT_PAUSE_S
     await hass.async_add_executor_job(session.close)
 
 
@@ -95,8 +103,9 @@ async def test_locked_out_login_is_rate_limited(
 ) -> None:
     gateway.locked_until = gateway.now() + 60
     session = client(gateway, tmp_path)
-    with pytest.raises(DeviceRateLimitedError):
+    with pytest.raises(DeviceRateLimitedError) as raised:
         await hass.async_add_executor_job(session.connect)
+    assert raised.value.retry_after == RATE_LIMIT_PAUSE_S
     await hass.async_add_executor_job(session.close)
 
 
@@ -118,12 +127,57 @@ async def test_netzero_client_maps_refusals(
     with pytest.raises(DeviceAuthError):
         await NetZeroClient(session, "nope", SITE_ID, netzero.url).read()
     netzero.faults.http_status = 429
-    with pytest.raises(DeviceRateLimitedError):
+    with pytest.raises(DeviceRateLimitedError) as raised:
         await good.read()
+    assert raised.value.retry_after is None  # no Retry-After: the next poll
     netzero.faults.http_status = None
     netzero.faults.malformed = True
     with pytest.raises(DeviceConnectionError):
         await good.read()
+
+
+@pytest.mark.usefixtures("loopback")
+async def test_netzero_429_passes_on_retry_after(hass: HomeAssistant) -> None:
+    async def slow_down(request: web.Request) -> web.Response:
+        return web.json_response(
+            {"error": "slow down"}, status=429, headers={"Retry-After": "120"}
+        )
+
+    app = web.Application()
+    app.router.add_get(f"/api/v1/{SITE_ID}/config", slow_down)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        client = NetZeroClient(
+            async_get_clientsession(hass), TOKEN, SITE_ID, f"http://127.0.0.1:{port}"
+        )
+        with pytest.raises(DeviceRateLimitedError) as raised:
+            await client.read()
+        assert raised.value.retry_after == 120
+    finally:
+        await runner.cleanup()
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [
+        (None, None),
+        ("", None),
+        ("30", 30),
+        ("1.5", 1.5),
+        ("-4", 0),
+        ("Wed, 21 Oct 2026 07:28:30 GMT", 30),  # an HTTP date: seconds from now
+        ("Wed, 21 Oct 2026 07:27:00 GMT", 0),  # already past
+        ("soon", None),
+        ("inf", None),
+    ],
+)
+def test_retry_after_header(header: str | None, seconds: float | None) -> None:
+    now = datetime(2026, 10, 21, 7, 28, tzinfo=UTC)
+    assert retry_after(header, now) == seconds
 
 
 def test_simulated_pack_stops_charging_when_full() -> None:

@@ -1,7 +1,5 @@
 """Powerwall config flow: set-up, every error, reauth, reconfigure, DHCP, options."""
 
-from __future__ import annotations
-
 from typing import Any
 from unittest.mock import patch
 
@@ -64,7 +62,7 @@ async def test_user_flow_creates_the_entry(
         "email": "me@example.com",
         "connection_mode": "local",
     }
-    assert result["options"] == {"scan_interval": 5}
+    assert result["options"] == {"poll_interval": 5}
     await hass.async_block_till_done(wait_background_tasks=True)
     assert result["result"].state is ConfigEntryState.LOADED
     await hass.config_entries.async_unload(result["result"].entry_id)
@@ -91,7 +89,7 @@ async def test_user_flow_with_the_netzero_channel(
         result["flow_id"], {"token": TOKEN, "site_id": SITE_ID}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["options"] == {"scan_interval": 5, "token": TOKEN, "site_id": SITE_ID}
+    assert result["options"] == {"poll_interval": 5, "token": TOKEN, "site_id": SITE_ID}
     await hass.async_block_till_done(wait_background_tasks=True)
     await hass.config_entries.async_unload(result["result"].entry_id)
 
@@ -296,20 +294,20 @@ async def test_options_set_poll_interval_and_add_control(
     assert control_entities() == set()
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["step_id"] == "powerwall_options"
-    with pytest.raises(InvalidData, match="scan_interval"):  # faster than 1 s
+    with pytest.raises(InvalidData, match="poll_interval"):  # faster than 1 s
         await hass.config_entries.options.async_configure(
-            result["flow_id"], {"scan_interval": 0.5}
+            result["flow_id"], {"poll_interval": 0.5}
         )
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"scan_interval": 2, "token": "wrong", "site_id": SITE_ID}
+        result["flow_id"], {"poll_interval": 2, "token": "wrong", "site_id": SITE_ID}
     )
     assert result["errors"] == {"token": "invalid_auth"}
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"scan_interval": 2, "token": TOKEN, "site_id": SITE_ID}
+        result["flow_id"], {"poll_interval": 2, "token": TOKEN, "site_id": SITE_ID}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done(wait_background_tasks=True)
-    assert entry.options == {"scan_interval": 2, "token": TOKEN, "site_id": SITE_ID}
+    assert entry.options == {"poll_interval": 2, "token": TOKEN, "site_id": SITE_ID}
     assert entry.state is ConfigEntryState.LOADED
     assert entry.runtime_data.coordinator.update_interval.total_seconds() == 2
     assert control_entities() == {"number", "select", "switch"}
@@ -318,11 +316,11 @@ async def test_options_set_poll_interval_and_add_control(
     # leaves them unavailable.
     result = await hass.config_entries.options.async_init(entry.entry_id)
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"scan_interval": 2, "token": "", "site_id": ""}
+        result["flow_id"], {"poll_interval": 2, "token": "", "site_id": ""}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done(wait_background_tasks=True)
-    assert entry.options == {"scan_interval": 2}
+    assert entry.options == {"poll_interval": 2}
     assert control_entities() == set()
     assert hass.states.async_entity_ids(["number", "select", "switch"]) == []
     await hass.config_entries.async_unload(entry.entry_id)

@@ -1,7 +1,5 @@
 """Control through NetZero: every write is read back; the battery controller."""
 
-from __future__ import annotations
-
 from collections.abc import AsyncGenerator
 
 from homeassistant.const import ATTR_ENTITY_ID, STATE_OFF, STATE_ON, STATE_UNAVAILABLE

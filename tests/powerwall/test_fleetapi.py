@@ -1,8 +1,6 @@
 """Control through Tesla's FleetAPI, by unmodified pypowerwall, against its simulator."""
 
-from __future__ import annotations
-
-from collections.abc import AsyncGenerator, Generator
+from collections.abc import Generator
 import json
 import logging
 from pathlib import Path
@@ -14,23 +12,20 @@ from homeassistant.const import ATTR_ENTITY_ID, STATE_OFF, STATE_ON, STATE_UNAVA
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError
-from pypowerwall.fleetapi import fleetapi as pypowerwall_fleetapi
+from homeassistant.helpers.update_coordinator import UpdateFailed
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
-from pytest_homeassistant_custom_component.components.diagnostics import (
-    get_diagnostics_for_config_entry,
-)
-from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.energy_hub.battery import BatterySettings
 from custom_components.energy_hub.powerwall.const import FLEETAPI_FOLDER
-from custom_components.energy_hub.powerwall.fleetapi import settings_from
+from custom_components.energy_hub.powerwall.fleetapi import (
+    MAX_RETRY_AFTER_S,
+    settings_from,
+)
 from simulators.fleetapi import (
     ACCESS_TOKEN,
-    CLIENT_ID,
     CLIENT_SECRET,
     REFRESH_TOKEN,
-    SITE_ID,
     FleetApiSimulator,
 )
 from simulators.powerwall import PowerwallGatewaySimulator
@@ -41,73 +36,12 @@ from .conftest import (
     MODE,
     RESERVE,
     entry_for,
+    fleet_options,
     next_poll,
     setup_entry,
     state,
     write_controls,
 )
-
-TESLA_AUTH = "https://auth.tesla.com"
-
-
-@pytest.fixture
-async def fleetapi(
-    gateway: PowerwallGatewaySimulator, monkeypatch: pytest.MonkeyPatch
-) -> AsyncGenerator[FleetApiSimulator]:
-    """The FleetAPI of the gateway's site on loopback HTTPS.
-
-    Network boundary only: clients trust the simulator's CA (through the
-    environment, as a system CA would be), and pypowerwall's fixed token URL
-    on auth.tesla.com is sent to the simulator. pypowerwall itself runs as is.
-    """
-    simulator = FleetApiSimulator(gateway)
-    await simulator.start()
-    ca = str(simulator.certificate.ca_pem)
-    monkeypatch.setenv("SSL_CERT_FILE", ca)  # httpx (HTTP/2), the normal path
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", ca)  # pypowerwall's HTTP/1.1 fallback
-    # pypowerwall shares one httpx client per process: start one with this CA.
-    monkeypatch.setattr(pypowerwall_fleetapi, "_http2_client", None)
-    real_request = pypowerwall_fleetapi._http2_request
-
-    def to_simulator(method: str, url: str, **kwargs: Any) -> Any:
-        if url.startswith(TESLA_AUTH):
-            url = simulator.url + url.removeprefix(TESLA_AUTH)
-        return real_request(method, url, **kwargs)
-
-    monkeypatch.setattr(pypowerwall_fleetapi, "_http2_request", to_simulator)
-    yield simulator
-    client = pypowerwall_fleetapi._http2_client
-    if client is not None:
-        client.close()
-    await simulator.stop()
-
-
-def fleet_options(simulator: FleetApiSimulator) -> dict[str, str]:
-    """The FleetAPI fields as pypowerwall's setup would have written them."""
-    return {
-        "fleet_client_id": CLIENT_ID,
-        "fleet_client_secret": CLIENT_SECRET,
-        "fleet_audience": simulator.url,
-        "fleet_access_token": ACCESS_TOKEN,
-        "fleet_refresh_token": REFRESH_TOKEN,
-        "fleet_site_id": SITE_ID,
-    }
-
-
-@pytest.fixture
-async def fleet_entry(
-    hass: HomeAssistant,
-    gateway: PowerwallGatewaySimulator,
-    fleetapi: FleetApiSimulator,
-) -> AsyncGenerator[MockConfigEntry]:
-    """A loaded entry whose control entities go through FleetAPI."""
-    entry = await setup_entry(
-        hass,
-        entry_for(gateway, control_channel="fleetapi", **fleet_options(fleetapi)),
-    )
-    yield entry
-    await hass.config_entries.async_unload(entry.entry_id)
-    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 @pytest.fixture
@@ -131,7 +65,7 @@ async def test_options_choose_fleetapi(
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["step_id"] == "powerwall_options"
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"scan_interval": 5, "control_channel": "fleetapi"}
+        result["flow_id"], {"poll_interval": 5, "control_channel": "fleetapi"}
     )
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "powerwall_fleetapi"
@@ -160,7 +94,7 @@ async def test_options_choose_fleetapi(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done(wait_background_tasks=True)
     assert entry.options == {
-        "scan_interval": 5,
+        "poll_interval": 5,
         "control_channel": "fleetapi",
     } | fleet_options(fleetapi)
     # The entry reloaded with the four control entities, showing the site.
@@ -173,10 +107,10 @@ async def test_options_choose_fleetapi(
     # Back to no channel: the control entities go.
     result = await hass.config_entries.options.async_init(entry.entry_id)
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"scan_interval": 5, "control_channel": "none"}
+        result["flow_id"], {"poll_interval": 5, "control_channel": "none"}
     )
     await hass.async_block_till_done(wait_background_tasks=True)
-    assert entry.options == {"scan_interval": 5}
+    assert entry.options == {"poll_interval": 5}
     assert hass.states.async_entity_ids(["number", "select", "switch"]) == []
     await hass.config_entries.async_unload(entry.entry_id)
 
@@ -272,6 +206,22 @@ async def test_outages_and_rate_limits_are_translated(
         )
     assert raised.value.translation_key == "rate_limited"
     assert fleetapi.writes == []
+    # Polling waits for the same Retry-After.
+    await control.async_refresh()
+    assert isinstance(control.last_exception, UpdateFailed)
+    assert control.last_exception.retry_after is not None
+    assert 0 < control.last_exception.retry_after <= 30
+
+
+async def test_retry_after_is_capped(
+    hass: HomeAssistant, fleetapi: FleetApiSimulator, fleet_entry: MockConfigEntry
+) -> None:
+    control = fleet_entry.runtime_data.control
+    fleetapi.faults.extra["rate_limited"] = 3600  # more than any client should wait
+    await control.async_refresh()
+    assert isinstance(control.last_exception, UpdateFailed)
+    assert control.last_exception.retry_after is not None
+    assert 55 < control.last_exception.retry_after <= MAX_RETRY_AFTER_S
 
 
 async def test_battery_controller_over_fleetapi(
@@ -294,23 +244,6 @@ async def test_battery_controller_over_fleetapi(
     assert fleetapi.grid_charging is False
     await controller.restore(before)
     assert (await controller.read_settings()) == before
-
-
-async def test_diagnostics_redact_every_fleetapi_secret(
-    hass: HomeAssistant,
-    hass_client: ClientSessionGenerator,
-    fleetapi: FleetApiSimulator,
-    fleet_entry: MockConfigEntry,
-) -> None:
-    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, fleet_entry)
-    text = json.dumps(diagnostics)
-    for secret in (CLIENT_ID, CLIENT_SECRET, ACCESS_TOKEN, REFRESH_TOKEN, SITE_ID):
-        assert secret not in text, secret
-    options = diagnostics["entry"]["options"]
-    assert options["fleet_client_secret"] == "**REDACTED**"
-    assert options["fleet_refresh_token"] == "**REDACTED**"
-    assert diagnostics["source"]["control"]["channel"] == "FleetAPI"
-    assert diagnostics["source"]["control"]["settings"]["backup_reserve_percent"] == 20
 
 
 @pytest.mark.parametrize(

@@ -1,17 +1,20 @@
 """Powerwall entities: values, devices, outages, glitches, back-off and re-login."""
 
-from __future__ import annotations
-
 import logging
 
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers.update_coordinator import UpdateFailed
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.energy_hub.const import DOMAIN
+from custom_components.energy_hub.powerwall.gateway import (
+    RATE_LIMIT_PAUSE_S,
+    PowerwallGateway,
+)
 from simulators.powerwall import (
     GATEWAY_DIN,
     PACK_SERIALS,
@@ -249,9 +252,14 @@ async def test_rate_limited_gateway_is_left_alone(
     asked = len(gateway.requests)
     for _ in range(5):
         await next_poll(hass)
-    # Backing off: further polls do not reach the gateway at all.
+    # Backing off: further polls do not reach the gateway at all, and the
+    # coordinator waits out the pause before its next poll.
     assert len(gateway.requests) == asked
     assert value(hass, "sensor.powerwall_grid_power") == STATE_UNAVAILABLE
+    failure = entry.runtime_data.coordinator.last_exception
+    assert isinstance(failure, UpdateFailed)
+    assert failure.retry_after is not None
+    assert 0 < failure.retry_after <= RATE_LIMIT_PAUSE_S
 
 
 async def test_expired_session_logs_in_again(
@@ -285,16 +293,29 @@ async def test_changed_password_starts_reauth_and_stops_logging_in(
 
 
 async def test_setup_waits_for_an_unreachable_gateway(
-    hass: HomeAssistant, gateway: PowerwallGatewaySimulator
+    hass: HomeAssistant,
+    gateway: PowerwallGatewaySimulator,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    closed: list[str] = []
+    close = PowerwallGateway.close
+
+    def spy_close(session: PowerwallGateway) -> None:
+        closed.append(session.host)
+        close(session)
+
+    monkeypatch.setattr(PowerwallGateway, "close", spy_close)
     await gateway.set_offline(True)
     entry = entry_for(gateway)
     entry.add_to_hass(hass)
     await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
     assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert closed == [gateway.address]  # the failed set-up dropped its session
     await gateway.set_offline(False)
     await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
     assert entry.state is ConfigEntryState.LOADED
     await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert closed == [gateway.address] * 2  # and so did the unload

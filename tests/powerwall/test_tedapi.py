@@ -1,7 +1,5 @@
 """Powerwall 3 through pypowerwall's TEDAPI mode, against the PW3 simulator."""
 
-from __future__ import annotations
-
 import asyncio
 import json
 import logging

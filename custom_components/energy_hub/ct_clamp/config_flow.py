@@ -1,7 +1,5 @@
 """Config and options flow of the CT clamp source."""
 
-from __future__ import annotations
-
 from typing import Any
 
 from homeassistant.components import webhook
@@ -14,7 +12,7 @@ from homeassistant.config_entries import (
 )
 from homeassistant.helpers import selector
 from homeassistant.helpers.network import NoURLAvailableError
-import probatio as vol
+import probatio
 
 from ..const import CONF_SOURCE, SourceKind
 from .const import (
@@ -68,22 +66,22 @@ _SECONDS = selector.NumberSelector(
 )
 
 
-def _electrical_fields(defaults: dict[str, Any]) -> dict[vol.Marker, Any]:
+def _electrical_fields(defaults: dict[str, Any]) -> dict[probatio.Marker, Any]:
     """Voltage, optional voltage sensor and power factor (both flows ask these)."""
-    fields: dict[vol.Marker, Any] = {
-        vol.Required(
+    fields: dict[probatio.Marker, Any] = {
+        probatio.Required(
             CONF_VOLTAGE, default=defaults.get(CONF_VOLTAGE, DEFAULT_VOLTAGE)
         ): _VOLTAGE,
     }
     entity = defaults.get(CONF_VOLTAGE_ENTITY)
     fields[
-        vol.Optional(
+        probatio.Optional(
             CONF_VOLTAGE_ENTITY,
             description={"suggested_value": entity} if entity else None,
         )
     ] = _VOLTAGE_ENTITY
     fields[
-        vol.Required(
+        probatio.Required(
             CONF_POWER_FACTOR,
             default=defaults.get(CONF_POWER_FACTOR, DEFAULT_POWER_FACTOR),
         )
@@ -101,17 +99,19 @@ def _electrical_options(user_input: dict[str, Any]) -> dict[str, Any]:
     return options
 
 
-def _board_schema(defaults: dict[str, Any], *, electrical: bool) -> vol.Schema:
+def _board_schema(defaults: dict[str, Any], *, electrical: bool) -> probatio.Schema:
     """Name, channels, (electrical assumptions,) and the webhook's reach."""
-    return vol.Schema(
+    return probatio.Schema(
         {
-            vol.Required(CONF_NAME, default=defaults.get(CONF_NAME, DEFAULT_NAME)): str,
-            vol.Required(
+            probatio.Required(
+                CONF_NAME, default=defaults.get(CONF_NAME, DEFAULT_NAME)
+            ): str,
+            probatio.Required(
                 CONF_CHANNELS,
                 default=defaults.get(CONF_CHANNELS, DEFAULT_CHANNELS),
             ): selector.TextSelector(selector.TextSelectorConfig(multiline=True)),
             **(_electrical_fields(defaults) if electrical else {}),
-            vol.Required(
+            probatio.Required(
                 CONF_ALLOW_EXTERNAL,
                 default=defaults.get(CONF_ALLOW_EXTERNAL, False),
             ): bool,
@@ -230,12 +230,12 @@ class CtClampConfigFlow(ConfigFlow):
 
         return self.async_show_form(
             step_id="ct_clamp_roles",
-            data_schema=vol.Schema(
+            data_schema=probatio.Schema(
                 {
-                    vol.Optional(
+                    probatio.Optional(
                         CONF_GRID_CHANNELS, default=having(ChannelRole.GRID)
                     ): multi,
-                    vol.Optional(
+                    probatio.Optional(
                         CONF_SOLAR_CHANNELS, default=having(ChannelRole.SOLAR)
                     ): multi,
                 }
@@ -359,16 +359,16 @@ class CtClampOptionsFlow(OptionsFlowWithReload):
         current = dict(self.config_entry.options)
         return self.async_show_form(
             step_id="ct_clamp_options",
-            data_schema=vol.Schema(
+            data_schema=probatio.Schema(
                 {
                     **_electrical_fields(current),
-                    vol.Required(
+                    probatio.Required(
                         CONF_STALE_TIMEOUT,
                         default=current.get(
                             CONF_STALE_TIMEOUT, DEFAULT_STALE_TIMEOUT_S
                         ),
                     ): _SECONDS,
-                    vol.Required(
+                    probatio.Required(
                         CONF_MAX_GAP,
                         default=current.get(CONF_MAX_GAP, DEFAULT_MAX_GAP_S),
                     ): _SECONDS,

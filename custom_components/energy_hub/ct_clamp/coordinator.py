@@ -1,11 +1,9 @@
 """Push coordinator of a CT clamp board: webhook posts in, stale detection."""
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from http import HTTPStatus
 import json
-from typing import Any
+from typing import Any, override
 
 from aiohttp import web
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
@@ -60,6 +58,13 @@ class CtClampCoordinator(EnergyHubCoordinator[CtBoard]):
             self._cancel_stale()
             self._cancel_stale = None
 
+    @override
+    async def async_shutdown(self) -> None:
+        """Stop the stale timer too (the entry's unload calls this)."""
+        self.async_stop()
+        await super().async_shutdown()
+
+    @override
     async def _async_fetch(self) -> CtBoard:
         # Nothing to poll: a refresh re-publishes what the board last posted.
         if self.stale:

@@ -1,12 +1,10 @@
 """The CT clamp source's entities: per channel, per role and per board."""
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, override
 
 from homeassistant.components.number import NumberMode, RestoreNumber
 from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
@@ -15,20 +13,24 @@ from homeassistant.const import (
     EntityCategory,
     UnitOfElectricCurrent,
     UnitOfEnergy,
-    UnitOfPower,
     UnitOfTime,
 )
-from homeassistant.helpers.typing import StateType
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
 from ..number import EnergyHubNumber, EnergyHubNumberEntityDescription
-from ..sensor import EnergyHubSensor, EnergyHubSensorEntityDescription
+from ..sensor import (
+    EnergyHubSensor,
+    EnergyHubSensorEntityDescription,
+    SensorValue,
+    diagnostic_description,
+    measurement_description,
+    power_description,
+)
+from .coordinator import CtClampCoordinator
 from .model import TOTAL, CtBoard
 
 type CtSensorDescription = EnergyHubSensorEntityDescription[CtBoard]
-# What a sensor's restored native value may be.
-type SensorValue = StateType | date | datetime | Decimal
+type CtNumberDescription = EnergyHubNumberEntityDescription[CtClampCoordinator, CtBoard]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,6 +52,7 @@ class CtRestoredSensor(EnergyHubSensor):
 
     entity_description: CtRestoredSensorEntityDescription
 
+    @override
     async def async_added_to_hass(self) -> None:
         """Hand the restored value back to the board, then show it."""
         await super().async_added_to_hass()
@@ -59,9 +62,10 @@ class CtRestoredSensor(EnergyHubSensor):
             self._read()
 
 
-class CtCalibrationNumber(EnergyHubNumber, RestoreNumber):
+class CtCalibrationNumber(EnergyHubNumber[CtClampCoordinator], RestoreNumber):
     """A channel's calibration factor; kept by Home Assistant, not the board."""
 
+    @override
     async def async_added_to_hass(self) -> None:
         """Restore the factor set before a restart."""
         await super().async_added_to_hass()
@@ -70,6 +74,7 @@ class CtCalibrationNumber(EnergyHubNumber, RestoreNumber):
             await self.entity_description.set_fn(self.coordinator, last.native_value)
 
     @property
+    @override
     def available(self) -> bool:
         """Settable while the board is silent too."""
         return self.native_value is not None
@@ -121,30 +126,13 @@ def _role_energy(role: str, **extra: Any) -> CtRestoredSensorEntityDescription:
     )
 
 
-def _power(
-    key: str,
-    translation_key: str,
-    value_fn: Callable[[CtBoard], float | None],
-    **extra: Any,
-) -> CtSensorDescription:
-    return EnergyHubSensorEntityDescription[CtBoard](
-        key=key,
-        translation_key=translation_key,
-        native_unit_of_measurement=UnitOfPower.WATT,
-        device_class=SensorDeviceClass.POWER,
-        state_class=SensorStateClass.MEASUREMENT,
-        suggested_display_precision=0,
-        value_fn=value_fn,
-        **extra,
-    )
-
-
 def _role_power(role: str | None) -> CtSensorDescription:
     """Sum of the power of a role's channels (all channels when None)."""
-    return _power(
+    return power_description(
         f"{role or TOTAL}_power",
-        f"{role}_clamps_power" if role else "total_power",
         lambda board: board.role_power(role),
+        translation_key=f"{role}_clamps_power" if role else "total_power",
+        suggested_display_precision=0,
     )
 
 
@@ -189,21 +177,21 @@ def channel_sensor_descriptions(board: CtBoard) -> list[CtSensorDescription]:
             }
 
         descriptions += [
-            EnergyHubSensorEntityDescription[CtBoard](
-                key=f"{prefix}_current",
+            measurement_description(
+                f"{prefix}_current",
+                current,
+                device_class=SensorDeviceClass.CURRENT,
+                unit=UnitOfElectricCurrent.AMPERE,
                 translation_key="channel_current",
                 translation_placeholders=placeholders,
-                native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
-                device_class=SensorDeviceClass.CURRENT,
-                state_class=SensorStateClass.MEASUREMENT,
                 suggested_display_precision=2,
-                value_fn=current,
             ),
-            _power(
+            power_description(
                 f"{prefix}_power",
-                "channel_power",
                 power,
+                translation_key="channel_power",
                 translation_placeholders=placeholders,
+                suggested_display_precision=0,
             ),
             _energy(
                 f"{prefix}_energy",
@@ -233,55 +221,47 @@ def board_sensor_descriptions(board: CtBoard) -> list[CtSensorDescription]:
             value_fn=_last_update,
             restore_fn=_restore_last_timestamp,
         ),
-        EnergyHubSensorEntityDescription[CtBoard](
-            key="gaps",
-            translation_key="gaps",
-            entity_category=EntityCategory.DIAGNOSTIC,
+        diagnostic_description(
+            "gaps",
+            lambda board: board.device.gaps,
             state_class=SensorStateClass.TOTAL_INCREASING,
-            value_fn=lambda board: board.device.gaps,
             attributes_fn=_gap_attributes,
         ),
-        EnergyHubSensorEntityDescription[CtBoard](
-            key="wifi_rssi",
-            translation_key="wifi_rssi",
-            entity_category=EntityCategory.DIAGNOSTIC,
-            native_unit_of_measurement=SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
+        measurement_description(
+            "wifi_rssi",
+            lambda board: board.wifi_rssi,
             device_class=SensorDeviceClass.SIGNAL_STRENGTH,
-            state_class=SensorStateClass.MEASUREMENT,
-            value_fn=lambda board: board.wifi_rssi,
-        ),
-        EnergyHubSensorEntityDescription[CtBoard](
-            key="uptime",
-            translation_key="uptime",
+            unit=SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
             entity_category=EntityCategory.DIAGNOSTIC,
-            native_unit_of_measurement=UnitOfTime.SECONDS,
+        ),
+        diagnostic_description(
+            "uptime",
+            lambda board: board.uptime_s,
             device_class=SensorDeviceClass.DURATION,
+            native_unit_of_measurement=UnitOfTime.SECONDS,
             suggested_unit_of_measurement=UnitOfTime.HOURS,
-            value_fn=lambda board: board.uptime_s,
         ),
     ]
     return descriptions
 
 
-def calibration_descriptions(
-    board: CtBoard,
-) -> list[EnergyHubNumberEntityDescription[CtBoard]]:
+def calibration_descriptions(board: CtBoard) -> list[CtNumberDescription]:
     """A calibration factor per channel, applied to its current."""
-    descriptions: list[EnergyHubNumberEntityDescription[CtBoard]] = []
+    descriptions: list[CtNumberDescription] = []
     for channel_id, state in board.channels.items():
 
         def value(board: CtBoard, channel_id: str = channel_id) -> float:
             return board.channels[channel_id].calibration
 
         async def set_factor(
-            coordinator: DataUpdateCoordinator[CtBoard],
+            coordinator: CtClampCoordinator,
             factor: float,
             channel_id: str = channel_id,
         ) -> None:
             coordinator.data.set_calibration(channel_id, factor)
 
         descriptions.append(
-            EnergyHubNumberEntityDescription[CtBoard](
+            EnergyHubNumberEntityDescription[CtClampCoordinator, CtBoard](
                 key=f"channel_{channel_id}_calibration",
                 translation_key="channel_calibration",
                 translation_placeholders={"channel": state.config.name},

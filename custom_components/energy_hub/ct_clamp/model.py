@@ -7,8 +7,6 @@ with the trapezoidal rule; across a gap longer than the maximum it invents
 nothing and counts the gap instead.
 """
 
-from __future__ import annotations
-
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum

@@ -1,7 +1,5 @@
 """One Modbus TCP device over one connection: paced, batched, self-healing."""
 
-from __future__ import annotations
-
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field

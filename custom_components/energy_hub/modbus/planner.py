@@ -1,7 +1,5 @@
 """Batch a register map into as few block reads as the device allows."""
 
-from __future__ import annotations
-
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 

@@ -1,12 +1,11 @@
 """Register maps as data, and the codec between values and 16-bit words."""
 
-from __future__ import annotations
-
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 import math
 import struct
+from typing import Any
 
 
 class Table(StrEnum):
@@ -160,3 +159,32 @@ def encode(register: Register, value: float) -> list[int]:
             f"{register.key}: {value} does not fit {register.data_type}"
         ) from err
     return _from_bytes(raw, register.word_order)
+
+
+def as_number(value: Value | None) -> float | None:
+    """A decoded value as a float; None for a string or "not available"."""
+    return float(value) if isinstance(value, (int, float)) else None
+
+
+@dataclass(slots=True, kw_only=True)
+class ModbusData:
+    """One poll of a device's register map: key -> value (None = not available).
+
+    `disabled` names the keys the device refuses; they are no longer read.
+    The data of every Modbus source (Sungrow, meters) extends this.
+    """
+
+    values: dict[str, Value | None] = field(default_factory=dict)
+    disabled: frozenset[str] = frozenset()
+
+    def number(self, key: str) -> float | None:
+        """A value as a float (None when not available)."""
+        return as_number(self.values.get(key))
+
+    def has(self, key: str) -> bool:
+        """Whether the device serves `key` (not refused, not "not available")."""
+        return key not in self.disabled and self.values.get(key) is not None
+
+    def as_dict(self) -> dict[str, Any]:
+        """For diagnostics."""
+        return {"values": dict(self.values), "disabled": sorted(self.disabled)}

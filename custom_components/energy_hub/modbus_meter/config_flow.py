@@ -1,7 +1,5 @@
 """Config, reconfigure and options flows of the Modbus energy meter source."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,7 +19,7 @@ from homeassistant.helpers.selector import (
     TextSelector,
     TextSelectorConfig,
 )
-import probatio as vol
+import probatio
 
 from ..const import CONF_SOURCE, LOGGER, SourceKind
 from ..errors import EnergyHubError
@@ -53,15 +51,15 @@ from .source import MeterSource
 
 def _address_fields(defaults: dict[str, Any]) -> dict[Any, Any]:
     return {
-        vol.Required(
-            CONF_HOST, default=defaults.get(CONF_HOST, vol.UNDEFINED)
+        probatio.Required(
+            CONF_HOST, default=defaults.get(CONF_HOST, probatio.UNDEFINED)
         ): TextSelector(),
-        vol.Required(
+        probatio.Required(
             CONF_PORT, default=defaults.get(CONF_PORT, DEFAULT_PORT)
         ): NumberSelector(
             NumberSelectorConfig(min=1, max=65535, mode=NumberSelectorMode.BOX)
         ),
-        vol.Required(
+        probatio.Required(
             CONF_UNIT_ID, default=defaults.get(CONF_UNIT_ID, DEFAULT_UNIT_ID)
         ): NumberSelector(
             NumberSelectorConfig(min=0, max=247, mode=NumberSelectorMode.BOX)
@@ -108,7 +106,7 @@ def _title(data: dict[str, Any]) -> str:
     return f"{_meter_map(data).model} ({data[CONF_METER_TYPE]})"
 
 
-class ModbusMeterConfigFlowMixin(ConfigFlow):
+class ModbusMeterConfigFlow(ConfigFlow):
     """Add a Modbus energy meter from a preset or a user-defined map."""
 
     _meter_data: dict[str, Any]
@@ -141,13 +139,13 @@ class ModbusMeterConfigFlowMixin(ConfigFlow):
         defaults = user_input or {}
         return self.async_show_form(
             step_id="modbus_meter",
-            data_schema=vol.Schema(
+            data_schema=probatio.Schema(
                 {
                     **_address_fields(defaults),
-                    vol.Required(
+                    probatio.Required(
                         CONF_PRESET, default=defaults.get(CONF_PRESET, "abb_b23")
                     ): _select([*PRESETS, CUSTOM], "modbus_meter_preset"),
-                    vol.Required(
+                    probatio.Required(
                         CONF_METER_TYPE, default=defaults.get(CONF_METER_TYPE, "grid")
                     ): _select(list(METER_TYPES), "modbus_meter_type"),
                 }
@@ -179,9 +177,9 @@ class ModbusMeterConfigFlowMixin(ConfigFlow):
                     return result
         return self.async_show_form(
             step_id="modbus_meter_map",
-            data_schema=vol.Schema(
+            data_schema=probatio.Schema(
                 {
-                    vol.Required(
+                    probatio.Required(
                         CONF_REGISTER_MAP,
                         default=(user_input or {}).get(CONF_REGISTER_MAP, EXAMPLE_MAP),
                     ): TextSelector(TextSelectorConfig(multiline=True))
@@ -218,9 +216,9 @@ class ModbusMeterConfigFlowMixin(ConfigFlow):
             if entry.state is ConfigEntryState.LOADED and isinstance(
                 entry.runtime_data, MeterSource
             ):
-                await (
-                    entry.runtime_data.coordinator.meter.close()
-                )  # one-session gateways
+                # Many gateways serve one session: free it for the check below
+                # (the entry reconnects on its next poll or reload).
+                await entry.runtime_data.coordinator.client.close()
             unique_id, errors = await _probe(data)
             if unique_id is not None:
                 if _meter_map(data).serial is not None:
@@ -232,7 +230,9 @@ class ModbusMeterConfigFlowMixin(ConfigFlow):
                 )
         return self.async_show_form(
             step_id="modbus_meter_reconfigure",
-            data_schema=vol.Schema(_address_fields(user_input or dict(entry.data))),
+            data_schema=probatio.Schema(
+                _address_fields(user_input or dict(entry.data))
+            ),
             errors=errors,
         )
 

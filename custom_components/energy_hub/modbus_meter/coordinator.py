@@ -1,17 +1,16 @@
 """Coordinator polling one Modbus energy meter."""
 
-from __future__ import annotations
-
-from datetime import timedelta
+from typing import override
 
 from homeassistant.core import HomeAssistant
 
-from ..coordinator import EnergyHubCoordinator
+from ..modbus.source import ModbusCoordinator
 from ..source import EnergyHubConfigEntry
+from .const import DEFAULT_POLL_INTERVAL_S
 from .meter import MeterData, ModbusMeter
 
 
-class MeterCoordinator(EnergyHubCoordinator[MeterData]):
+class MeterCoordinator(ModbusCoordinator[MeterData]):
     """Poll every quantity of the meter's map."""
 
     def __init__(
@@ -19,13 +18,16 @@ class MeterCoordinator(EnergyHubCoordinator[MeterData]):
         hass: HomeAssistant,
         config_entry: EnergyHubConfigEntry,
         meter: ModbusMeter,
-        update_interval: timedelta,
     ) -> None:
-        """Poll `meter`."""
+        """Poll `meter` at the entry's interval."""
         super().__init__(
-            hass, config_entry, name=config_entry.title, update_interval=update_interval
+            hass,
+            config_entry,
+            meter.client,
+            default_poll_interval_s=DEFAULT_POLL_INTERVAL_S,
         )
         self.meter = meter
 
+    @override
     async def _async_fetch(self) -> MeterData:
         return await self.meter.poll()

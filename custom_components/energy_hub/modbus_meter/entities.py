@@ -7,19 +7,21 @@ the inverter's own night-time draw). building / zone: consumption is the
 import counter, energy fed back the export counter.
 """
 
-from __future__ import annotations
-
-from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
+from homeassistant.components.sensor import SensorDeviceClass
 from homeassistant.const import (
     Platform,
     UnitOfElectricCurrent,
     UnitOfElectricPotential,
     UnitOfFrequency,
-    UnitOfPower,
 )
 from homeassistant.helpers.entity import EntityDescription
 
-from ..sensor import EnergyHubSensorEntityDescription, lifetime_energy_description
+from ..modbus.entities import (
+    register_lifetime_energy,
+    register_measurement,
+    register_power,
+)
+from ..sensor import EnergyHubSensorEntityDescription
 from .meter import MeterData
 
 # A DIN-rail meter tops out near 3 x 80 A x 230 V = 55 kW.
@@ -48,75 +50,57 @@ _ROLE_KEYS: dict[str, tuple[str, str, str]] = {
 type Sensor = EnergyHubSensorEntityDescription[MeterData]
 
 
-def _sensor(
-    key: str,
-    translation_key: str,
-    device_class: SensorDeviceClass,
-    unit: str | None,
-    *,
-    enabled: bool = True,
-) -> Sensor:
-    return EnergyHubSensorEntityDescription[MeterData](
-        key=key,
-        translation_key=translation_key,
-        device_class=device_class,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=unit,
-        entity_registry_enabled_default=enabled,
-        value_fn=lambda d: d.number(key),
-        has_fn=lambda d: d.has(key),
-    )
-
-
-def _energy(key: str, translation_key: str) -> Sensor:
-    return lifetime_energy_description(
-        key,
-        lambda d: d.number(key),
-        max_kwh_per_hour=_MAX_KWH_PER_HOUR,
-        translation_key=translation_key,
-        suggested_display_precision=2,
-        has_fn=lambda d: d.has(key),
-    )
-
-
 def meter_descriptions(
     meter_type: str,
 ) -> dict[Platform, tuple[EntityDescription, ...]]:
     """The sensors of a meter of `meter_type`."""
     power_key, import_key, export_key = _ROLE_KEYS[meter_type]
     sensors: list[Sensor] = [
-        _sensor("power", power_key, SensorDeviceClass.POWER, UnitOfPower.WATT),
-        _energy("energy_import", import_key),
-        _energy("energy_export", export_key),
+        register_power("power", translation_key=power_key),
+        *(
+            register_lifetime_energy(
+                key,
+                max_kwh_per_hour=_MAX_KWH_PER_HOUR,
+                translation_key=translation_key,
+                suggested_display_precision=2,
+            )
+            for key, translation_key in (
+                ("energy_import", import_key),
+                ("energy_export", export_key),
+            )
+        ),
     ]
     for phase in ("l1", "l2", "l3"):
         sensors.append(
-            _sensor(
+            register_measurement(
                 f"voltage_{phase}",
-                f"meter_voltage_{phase}",
-                SensorDeviceClass.VOLTAGE,
-                UnitOfElectricPotential.VOLT,
+                translation_key=f"meter_voltage_{phase}",
+                device_class=SensorDeviceClass.VOLTAGE,
+                unit=UnitOfElectricPotential.VOLT,
             )
         )
         sensors.append(
-            _sensor(
+            register_measurement(
                 f"current_{phase}",
-                f"meter_current_{phase}",
-                SensorDeviceClass.CURRENT,
-                UnitOfElectricCurrent.AMPERE,
+                translation_key=f"meter_current_{phase}",
+                device_class=SensorDeviceClass.CURRENT,
+                unit=UnitOfElectricCurrent.AMPERE,
             )
         )
     sensors.append(
-        _sensor(
-            "power_factor", "meter_power_factor", SensorDeviceClass.POWER_FACTOR, None
+        register_measurement(
+            "power_factor",
+            translation_key="meter_power_factor",
+            device_class=SensorDeviceClass.POWER_FACTOR,
+            unit=None,
         )
     )
     sensors.append(
-        _sensor(
+        register_measurement(
             "frequency",
-            "meter_frequency",
-            SensorDeviceClass.FREQUENCY,
-            UnitOfFrequency.HERTZ,
+            translation_key="meter_frequency",
+            device_class=SensorDeviceClass.FREQUENCY,
+            unit=UnitOfFrequency.HERTZ,
         )
     )
     return {Platform.SENSOR: tuple(sensors)}

@@ -2,8 +2,8 @@
 
 Every map yields the same quantities in the same units (W, kWh, V, A, Hz,
 power factor as a ratio), so one set of entity descriptions serves them all.
-Register facts from `shared/reference/meter-registers.md` (wire addresses,
-high word first).
+The presets' register facts (wire addresses, types, scales; high word
+first) are documented in `docs/meter-registers.md`.
 
 A user map comes in the load-management guide's flat form (register numbers
 and `…Scale` factors; see `parse_guide_map`) or in our detailed form. Both
@@ -11,17 +11,14 @@ take register numbers as wire addresses (0-based), as the Modbus library
 that reads the guide's map sends them; a 1-based manual number is one more.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 import json
 import math
-from typing import Any
 
 from ..errors import DeviceConnectionError
 from ..modbus.client import ClientSettings, ModbusDeviceClient
-from ..modbus.registers import DataType, Register, Table, Value, WordOrder
+from ..modbus.registers import DataType, ModbusData, Register, Table, WordOrder
 
 # Quantities a map may define, with the unit its scale must produce.
 QUANTITIES: dict[str, str] = {
@@ -346,25 +343,12 @@ def meter_map_for(preset: str, register_map: str | None = None) -> MeterMap:
     return PRESETS[preset]
 
 
-@dataclass(slots=True)
-class MeterData:
-    """One poll of a meter: quantity -> value (None = not available)."""
+@dataclass(slots=True, kw_only=True)
+class MeterData(ModbusData):
+    """One poll of a meter: quantity -> value (None = not available).
 
-    values: dict[str, Value | None] = field(default_factory=dict)
-    disabled: frozenset[str] = frozenset()
-
-    def number(self, key: str) -> float | None:
-        """A quantity as a float (None when not available)."""
-        value = self.values.get(key)
-        return float(value) if isinstance(value, (int, float)) else None
-
-    def has(self, key: str) -> bool:
-        """Whether the meter reports `key` (a single-phase meter lacks L2/L3)."""
-        return key not in self.disabled and self.values.get(key) is not None
-
-    def as_dict(self) -> dict[str, Any]:
-        """For diagnostics."""
-        return {"values": dict(self.values), "disabled": sorted(self.disabled)}
+    A single-phase meter has no L2/L3 values: `has` tells.
+    """
 
 
 class ModbusMeter:
@@ -399,4 +383,4 @@ class ModbusMeter:
         result = await self.client.read(self.meter_map.registers)
         if all(value is None for value in result.values.values()):
             raise DeviceConnectionError("the meter answered none of its registers")
-        return MeterData(result.values, frozenset(result.disabled))
+        return MeterData(values=result.values, disabled=frozenset(result.disabled))

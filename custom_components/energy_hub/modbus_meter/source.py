@@ -1,28 +1,51 @@
 """What a Modbus meter config entry keeps in `entry.runtime_data`."""
 
-from __future__ import annotations
+from homeassistant.const import CONF_HOST, CONF_PORT
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.device_registry import DeviceInfo
 
-from typing import Any
-
-from ..device_source import DeviceSource
+from ..const import DOMAIN
+from ..modbus.source import ModbusSource
+from ..source import EnergyHubConfigEntry
+from .const import CONF_METER_TYPE, CONF_PRESET, CONF_REGISTER_MAP, CONF_UNIT_ID
 from .coordinator import MeterCoordinator
+from .entities import meter_descriptions
+from .meter import ModbusMeter, meter_map_for
 
 
-class MeterSource(DeviceSource):
+class MeterSource(ModbusSource):
     """One meter, one coordinator, one connection."""
 
     coordinator: MeterCoordinator
 
-    async def async_unload(self) -> None:
-        """Stop polling and close the Modbus connection."""
-        await super().async_unload()
-        await self.coordinator.meter.close()
 
-    def diagnostics(self) -> dict[str, Any]:
-        """Add the registers the meter refuses."""
-        client = self.coordinator.meter.client
-        return {
-            **super().diagnostics(),
-            "model": self.coordinator.meter.meter_map.model,
-            "refused_registers": sorted(f"{t} {a}" for t, a in client.refused),
-        }
+async def async_setup_source(
+    hass: HomeAssistant, entry: EnergyHubConfigEntry
+) -> MeterSource:
+    """Poll the meter with its map; entities follow the meter type."""
+    meter_map = meter_map_for(
+        entry.data[CONF_PRESET], entry.data.get(CONF_REGISTER_MAP)
+    )
+    meter = ModbusMeter(
+        entry.data[CONF_HOST],
+        entry.data[CONF_PORT],
+        entry.data[CONF_UNIT_ID],
+        meter_map,
+    )
+    coordinator = MeterCoordinator(hass, entry, meter)
+    await coordinator.async_config_entry_first_refresh()
+    unique_id = entry.unique_id or entry.entry_id
+    device_info = DeviceInfo(
+        identifiers={(DOMAIN, unique_id)},
+        manufacturer=meter_map.model.split(" ", 1)[0],
+        model=meter_map.model,
+        # Several meters are common (grid, solar, a zone): each device is named
+        # after its entry ("ABB B23 (grid)") so entity ids tell them apart.
+        name=entry.title,
+    )
+    return MeterSource(
+        coordinator,
+        device_info,
+        unique_id,
+        meter_descriptions(entry.data[CONF_METER_TYPE]),
+    )

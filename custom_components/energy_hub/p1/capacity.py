@@ -7,8 +7,6 @@ running average of the current quarter, a projection of where the quarter
 will end at the present power, the month's peak and what the month will cost.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass, replace
 import datetime as dt
 

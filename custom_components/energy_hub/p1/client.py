@@ -4,11 +4,8 @@ Wraps the library's v1 (HTTP) and v2 (HTTPS + token) clients behind one
 interface and maps their exceptions onto Energy Hub's `errors`.
 """
 
-from __future__ import annotations
-
 import asyncio
 from collections.abc import Awaitable
-from dataclasses import dataclass
 from enum import StrEnum
 import ssl
 
@@ -47,14 +44,6 @@ class LocalApiDisabledError(DeviceAuthError):
 
 class NotAuthorizedError(DeviceAuthError):
     """API v2: no token, or the device no longer accepts ours."""
-
-
-@dataclass(frozen=True, slots=True)
-class P1Reading:
-    """One poll of the meter."""
-
-    measurement: Measurement
-    system: System | None
 
 
 def parse_host(host: str) -> str:

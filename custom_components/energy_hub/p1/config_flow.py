@@ -1,22 +1,36 @@
-"""Config flow steps of the HomeWizard P1 source (a mixin of the main flow)."""
+"""Config and options flow of the HomeWizard P1 source.
 
-from __future__ import annotations
+`P1ConfigFlow` holds the P1 steps of the main flow, which inherits it and
+dispatches discovery, reauth and reconfigure to them; `P1OptionsFlow` is the
+P1 entry's options flow.
+"""
 
 from collections.abc import Mapping
 from typing import Any
 
 from homeassistant.components import onboarding
-from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
+from homeassistant.config_entries import (
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlowWithReload,
+)
+from homeassistant.const import CONF_HOST, CONF_TOKEN
+from homeassistant.data_entry_flow import AbortFlow
 from homeassistant.helpers import instance_id
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.device_registry import format_mac
-from homeassistant.helpers.selector import TextSelector
+from homeassistant.helpers.selector import (
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    TextSelector,
+)
 from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 from homewizard_energy.models import Device
-import probatio as vol
+import probatio
 
-from ..const import CONF_SOURCE, DOMAIN, LOGGER, SourceKind
+from ..const import CONF_POLL_INTERVAL, CONF_SOURCE, DOMAIN, LOGGER, SourceKind
 from ..errors import DeviceConnectionError, EnergyHubError
 from .client import (
     P1_PRODUCT_TYPE,
@@ -29,23 +43,15 @@ from .client import (
 )
 from .const import (
     CONF_API_VERSION,
-    CONF_HOST,
-    CONF_TOKEN,
+    CONF_CAPACITY_RATE,
+    DEFAULT_CAPACITY_RATE,
+    DEFAULT_POLL_INTERVAL_S,
     HOMEWIZARD_CORE_DOMAIN,
     ZEROCONF_TYPES,
     unique_id_for,
 )
 
-HOST_SCHEMA = vol.Schema({vol.Required(CONF_HOST): TextSelector()})
-
-
-class NotAP1MeterError(Exception):
-    """The device is a HomeWizard product, but not a P1 meter."""
-
-
-def _is_base(method: Any, base_function: Any) -> bool:
-    """Whether a bound `super()` step is ConfigFlow's own (no other source's)."""
-    return getattr(method, "__func__", None) is base_function
+HOST_SCHEMA = probatio.Schema({probatio.Required(CONF_HOST): TextSelector()})
 
 
 class P1ConfigFlow(ConfigFlow):
@@ -78,25 +84,32 @@ class P1ConfigFlow(ConfigFlow):
         self._p1_api = await detect_api(self._p1_host, session)
         if self._p1_api is ApiVersion.V2:
             return await self.async_step_p1_pair()
-        try:
-            device = await self._p1_device(
-                P1Client(self._p1_host, session, self._p1_api)
-            )
-        except NotAP1MeterError:
-            return self.async_abort(reason="p1_not_a_p1_meter")
-        except LocalApiDisabledError:
-            errors["base"] = "p1_api_disabled"
-            return None
-        except EnergyHubError as err:
-            LOGGER.debug("P1 meter at %s did not answer: %s", self._p1_host, err)
-            errors["base"] = "cannot_connect"
+        client = P1Client(self._p1_host, session, self._p1_api)
+        if (device := await self._p1_device(client, errors)) is None:
             return None
         return await self._p1_create(device, token=None)
 
-    async def _p1_device(self, client: P1Client) -> Device:
-        device = await client.device()
+    async def _p1_device(
+        self, client: P1Client, errors: dict[str, str]
+    ) -> Device | None:
+        """Read the meter's identity; None (and `errors` says why) if it cannot.
+
+        Aborts the flow when the device is another HomeWizard product.
+        """
+        try:
+            device = await client.device()
+        except LocalApiDisabledError:
+            errors["base"] = "p1_api_disabled"
+            return None
+        except NotAuthorizedError:
+            errors["base"] = "p1_not_paired"
+            return None
+        except EnergyHubError as err:
+            LOGGER.debug("P1 meter at %s did not answer: %s", client.host, err)
+            errors["base"] = "cannot_connect"
+            return None
         if device.product_type != P1_PRODUCT_TYPE:
-            raise NotAP1MeterError(device.product_type)
+            raise AbortFlow("p1_not_a_p1_meter")
         return device
 
     async def _p1_create(self, device: Device, token: str | None) -> ConfigFlowResult:
@@ -143,13 +156,7 @@ class P1ConfigFlow(ConfigFlow):
                     ApiVersion.V2,
                     token,
                 )
-                try:
-                    device = await self._p1_device(client)
-                except NotAP1MeterError:
-                    return self.async_abort(reason="p1_not_a_p1_meter")
-                except EnergyHubError:
-                    errors["base"] = "cannot_connect"
-                else:
+                if (device := await self._p1_device(client, errors)) is not None:
                     return await self._p1_create(device, token)
         return self.async_show_form(
             step_id="p1_pair",
@@ -159,15 +166,15 @@ class P1ConfigFlow(ConfigFlow):
 
     # Discovery --------------------------------------------------------------------
 
-    async def async_step_zeroconf(
+    async def async_p1_zeroconf(
         self, discovery_info: ZeroconfServiceInfo
-    ) -> ConfigFlowResult:
-        """A HomeWizard device announced itself; offer it if it is a new P1 meter."""
+    ) -> ConfigFlowResult | None:
+        """A HomeWizard device announced itself; offer it if it is a new P1 meter.
+
+        None: not a HomeWizard announcement (another source's).
+        """
         if discovery_info.type not in ZEROCONF_TYPES:
-            parent = super().async_step_zeroconf
-            if _is_base(parent, ConfigFlow.async_step_zeroconf):
-                return self.async_abort(reason="not_supported")
-            return await parent(discovery_info)  # another source's discovery
+            return None
         properties = discovery_info.properties
         product_type = properties.get("product_type")
         serial = properties.get("serial")
@@ -208,10 +215,13 @@ class P1ConfigFlow(ConfigFlow):
             errors=errors,
         )
 
-    async def async_step_dhcp(
+    async def async_p1_dhcp(
         self, discovery_info: DhcpServiceInfo
-    ) -> ConfigFlowResult:
-        """A known meter got a new address: update the entry, offer nothing new."""
+    ) -> ConfigFlowResult | None:
+        """A known meter got a new address: update the entry, offer nothing new.
+
+        None: not a P1 meter of ours (another source's device).
+        """
         unique_id = unique_id_for(
             format_mac(discovery_info.macaddress).replace(":", "")
         )
@@ -219,11 +229,7 @@ class P1ConfigFlow(ConfigFlow):
             DOMAIN, unique_id
         )
         if entry is None:
-            # Not a P1 meter of ours: another source's DHCP step may know it.
-            parent = super().async_step_dhcp
-            if _is_base(parent, ConfigFlow.async_step_dhcp):
-                return self.async_abort(reason="not_supported")
-            return await parent(discovery_info)
+            return None
         await self.async_set_unique_id(unique_id)
         old_host: str = entry.data[CONF_HOST]
         port = old_host.rpartition(":")[2] if ":" in old_host else None
@@ -269,13 +275,7 @@ class P1ConfigFlow(ConfigFlow):
             client = P1Client(
                 self._p1_host, async_get_clientsession(self.hass), ApiVersion.V1
             )
-            try:
-                await client.device()
-            except LocalApiDisabledError:
-                errors["base"] = "p1_api_disabled"
-            except EnergyHubError:
-                errors["base"] = "cannot_connect"
-            else:
+            if await self._p1_device(client, errors) is not None:
                 entry = self._get_reauth_entry()
                 await self.hass.config_entries.async_reload(entry.entry_id)
                 return self.async_abort(reason="reauth_successful")
@@ -292,17 +292,7 @@ class P1ConfigFlow(ConfigFlow):
             session = async_get_clientsession(self.hass)
             api = await detect_api(host, session)
             client = P1Client(host, session, api, entry.data.get(CONF_TOKEN))
-            try:
-                device = await self._p1_device(client)
-            except NotAP1MeterError:
-                return self.async_abort(reason="p1_not_a_p1_meter")
-            except LocalApiDisabledError:
-                errors["base"] = "p1_api_disabled"
-            except NotAuthorizedError:
-                errors["base"] = "p1_not_paired"
-            except EnergyHubError:
-                errors["base"] = "cannot_connect"
-            else:
+            if (device := await self._p1_device(client, errors)) is not None:
                 await self.async_set_unique_id(unique_id_for(device.serial))
                 self._abort_if_unique_id_mismatch(reason="unique_id_mismatch")
                 return self.async_update_reload_and_abort(
@@ -315,4 +305,55 @@ class P1ConfigFlow(ConfigFlow):
                 HOST_SCHEMA, user_input or {CONF_HOST: entry.data[CONF_HOST]}
             ),
             errors=errors,
+        )
+
+
+class P1OptionsFlow(OptionsFlowWithReload):
+    """Poll interval and the capacity tariff's rate."""
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Options of every source start here; the P1's are one form."""
+        return await self.async_step_p1_options(user_input)
+
+    async def async_step_p1_options(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the poll interval and the capacity rate."""
+        if user_input is not None:
+            return self.async_create_entry(data=user_input)
+        options = self.config_entry.options
+        return self.async_show_form(
+            step_id="p1_options",
+            data_schema=probatio.Schema(
+                {
+                    probatio.Required(
+                        CONF_POLL_INTERVAL,
+                        default=options.get(
+                            CONF_POLL_INTERVAL, DEFAULT_POLL_INTERVAL_S
+                        ),
+                    ): NumberSelector(
+                        NumberSelectorConfig(
+                            min=1,
+                            max=60,
+                            step=1,
+                            unit_of_measurement="s",
+                            mode=NumberSelectorMode.BOX,
+                        )
+                    ),
+                    probatio.Required(
+                        CONF_CAPACITY_RATE,
+                        default=options.get(CONF_CAPACITY_RATE, DEFAULT_CAPACITY_RATE),
+                    ): NumberSelector(
+                        NumberSelectorConfig(
+                            min=0,
+                            max=1000,
+                            step=0.01,
+                            unit_of_measurement="EUR/kW/year",
+                            mode=NumberSelectorMode.BOX,
+                        )
+                    ),
+                }
+            ),
         )

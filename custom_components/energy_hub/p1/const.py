@@ -2,10 +2,9 @@
 
 from typing import Final
 
-CONF_HOST: Final = "host"
+# Entry data: besides `host` and `token` (v2), the API generation.
 CONF_API_VERSION: Final = "api_version"
-CONF_TOKEN: Final = "token"  # noqa: S105 - the key, not a secret
-CONF_POLL_INTERVAL: Final = "poll_interval"
+# Option besides `poll_interval`: EUR per kW per year of the capacity tariff.
 CONF_CAPACITY_RATE: Final = "capacity_rate"
 
 DEFAULT_POLL_INTERVAL_S: Final = 1

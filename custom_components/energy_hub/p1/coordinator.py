@@ -1,11 +1,9 @@
 """Coordinator of a HomeWizard P1 meter: one poll per tick, capacity figures."""
 
-from __future__ import annotations
-
 from dataclasses import asdict, dataclass
 import datetime as dt
 import time
-from typing import Any
+from typing import Any, override
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.storage import Store
@@ -51,10 +49,14 @@ class P1Data:
 
     def as_dict(self) -> dict[str, Any]:
         """For diagnostics."""
+        # Not the models' to_dict(): it fails on external meters' ids.
+        measurement = asdict(self.measurement)
+        if (external := measurement.get("external_devices")) is not None:
+            # Keyed by "<type>_<meter id>": a list keeps the ids redactable.
+            measurement["external_devices"] = list(external.values())
         return {
-            # Not the models' to_dict(): it fails on external meters' ids.
             "device": asdict(self.device),
-            "measurement": asdict(self.measurement),
+            "measurement": measurement,
             "system": None if self.system is None else asdict(self.system),
             "gas": None if self.gas is None else asdict(self.gas),
             "water": None if self.water is None else asdict(self.water),
@@ -73,12 +75,14 @@ def meter_time(value: dt.datetime | None) -> dt.datetime | None:
 class P1Coordinator(EnergyHubCoordinator[P1Data]):
     """Poll the meter; follow the capacity tariff; keep the peak limit."""
 
+    # Product, serial and firmware: read once, before the first poll.
+    device: Device
+
     def __init__(
         self,
         hass: HomeAssistant,
         entry: EnergyHubConfigEntry,
         client: P1Client,
-        device: Device,
         *,
         poll_interval: dt.timedelta,
         capacity_rate: float,
@@ -86,7 +90,6 @@ class P1Coordinator(EnergyHubCoordinator[P1Data]):
         """Set up polling of one meter."""
         super().__init__(hass, entry, name="P1 meter", update_interval=poll_interval)
         self.client = client
-        self.device = device
         self.capacity = CapacityTracker(capacity_rate)
         self.peak_limit_kw = DEFAULT_PEAK_LIMIT_KW
         self._store: Store[dict[str, float]] = Store(
@@ -96,8 +99,10 @@ class P1Coordinator(EnergyHubCoordinator[P1Data]):
         self._system_read_at = -float("inf")
         self._external: dict[ExternalDevice.DeviceType, ExternalReading] = {}
 
-    async def async_load_settings(self) -> None:
-        """Restore the peak limit the user set last time."""
+    @override
+    async def _async_setup_device(self) -> None:
+        """Read the meter's identity; restore the peak limit the user set last time."""
+        self.device = await self.client.device()
         if (stored := await self._store.async_load()) is not None:
             self.peak_limit_kw = float(stored.get("peak_limit_kw", self.peak_limit_kw))
 
@@ -106,6 +111,7 @@ class P1Coordinator(EnergyHubCoordinator[P1Data]):
         self.peak_limit_kw = limit_kw
         await self._store.async_save({"peak_limit_kw": limit_kw})
 
+    @override
     async def _async_fetch(self) -> P1Data:
         measurement = await self.client.measurement()
         if time.monotonic() - self._system_read_at >= SYSTEM_REFRESH_S:

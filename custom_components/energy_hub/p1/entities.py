@@ -1,9 +1,6 @@
 """The P1 meter's entities: one description per value, read from `P1Data`."""
 
-from __future__ import annotations
-
 from collections.abc import Callable
-from typing import Any
 
 from homeassistant.components.number import NumberMode
 from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
@@ -18,12 +15,16 @@ from homeassistant.const import (
     UnitOfPower,
     UnitOfVolume,
 )
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
 from ..binary_sensor import EnergyHubBinarySensorEntityDescription
 from ..number import EnergyHubNumberEntityDescription
-from ..sensor import EnergyHubSensorEntityDescription, lifetime_energy_description
-from .coordinator import P1Coordinator, P1Data
+from ..sensor import (
+    EnergyHubSensorEntityDescription,
+    diagnostic_description,
+    lifetime_energy_description,
+    measurement_description,
+)
+from .coordinator import ExternalReading, P1Coordinator, P1Data
 
 # Plausible ceiling for a home connection (3 x 63 A): larger steps are glitches.
 MAX_GRID_KWH_PER_HOUR = 50.0
@@ -42,33 +43,38 @@ def _measured(field: str) -> Callable[[P1Data], float | None]:
     return value
 
 
+def _reported(value_fn: Callable[[P1Data], float | None]) -> Callable[[P1Data], bool]:
+    """The meter has the value: it sends one (single-phase meters send null)."""
+    return lambda data: value_fn(data) is not None
+
+
 def _energy(key: str, value_fn: Callable[[P1Data], float | None]) -> Sensor:
     return lifetime_energy_description(
         key,
         value_fn,
         max_kwh_per_hour=MAX_GRID_KWH_PER_HOUR,
         suggested_display_precision=3,
-        has_fn=lambda data: value_fn(data) is not None,
+        has_fn=_reported(value_fn),
     )
 
 
-def _phase(
+def _measurement(
     key: str,
-    value_fn: Callable[[P1Data], float | None],
+    field: str,
     *,
     device_class: SensorDeviceClass,
     unit: str,
-    enabled: bool,
+    enabled: bool = True,
 ) -> Sensor:
-    return EnergyHubSensorEntityDescription(
-        key=key,
-        translation_key=key,
+    """A value of the measurement; none where the meter sends null (L2/L3, 1 phase)."""
+    value_fn = _measured(field)
+    return measurement_description(
+        key,
+        value_fn,
         device_class=device_class,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=unit,
+        unit=unit,
         entity_registry_enabled_default=enabled,
-        value_fn=value_fn,
-        has_fn=lambda data: value_fn(data) is not None,
+        has_fn=_reported(value_fn),
     )
 
 
@@ -78,26 +84,45 @@ def _capacity_followed(data: P1Data) -> bool:
 
 
 def _capacity_kw(key: str, value_fn: Callable[[P1Data], float | None]) -> Sensor:
-    return EnergyHubSensorEntityDescription(
-        key=key,
-        translation_key=key,
+    return measurement_description(
+        key,
+        value_fn,
         device_class=SensorDeviceClass.POWER,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfPower.KILO_WATT,
+        unit=UnitOfPower.KILO_WATT,
         suggested_display_precision=3,
-        value_fn=value_fn,
         available_fn=_capacity_followed,
     )
 
 
-def _diagnostic(key: str, value_fn: Callable[[P1Data], Any], **kwargs: Any) -> Sensor:
+def _external(
+    key: str,
+    device_class: SensorDeviceClass,
+    reading_fn: Callable[[P1Data], ExternalReading | None],
+) -> Sensor:
+    """A gas or water meter on the P1 port, with the time it last reported."""
+
+    def value(data: P1Data) -> float | None:
+        reading = reading_fn(data)
+        return None if reading is None else reading.value
+
+    def attributes(data: P1Data) -> dict[str, str] | None:
+        reading = reading_fn(data)
+        if reading is None or reading.measured_at is None:
+            return None
+        return {"measured_at": reading.measured_at.isoformat()}
+
     return EnergyHubSensorEntityDescription(
         key=key,
         translation_key=key,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=value_fn,
-        has_fn=lambda data: value_fn(data) is not None,
-        **kwargs,
+        device_class=device_class,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfVolume.CUBIC_METERS,
+        suggested_display_precision=3,
+        lifetime_total=True,
+        max_rate=MAX_M3_PER_HOUR,
+        value_fn=value,
+        has_fn=lambda data: reading_fn(data) is not None,
+        attributes_fn=attributes,
     )
 
 
@@ -119,84 +144,36 @@ SENSORS: tuple[Sensor, ...] = (
         has_fn=lambda d: d.measurement.tariff is not None,
     ),
     # Net power: negative while the home exports.
-    _phase(
+    _measurement(
         "power",
-        lambda d: d.measurement.power_w,
+        "power_w",
         device_class=SensorDeviceClass.POWER,
         unit=UnitOfPower.WATT,
-        enabled=True,
     ),
+    # Per phase; voltage and current of L2/L3 start disabled.
     *(
-        _phase(
-            f"power_{phase}",
-            _measured(f"power_{phase}_w"),
-            device_class=SensorDeviceClass.POWER,
-            unit=UnitOfPower.WATT,
-            enabled=True,
+        _measurement(
+            f"{quantity}_{phase}",
+            f"{quantity}_{phase}_{suffix}",
+            device_class=device_class,
+            unit=unit,
+            enabled=quantity == "power" or phase == "l1",
+        )
+        for quantity, suffix, device_class, unit in (
+            ("power", "w", SensorDeviceClass.POWER, UnitOfPower.WATT),
+            ("voltage", "v", SensorDeviceClass.VOLTAGE, UnitOfElectricPotential.VOLT),
+            ("current", "a", SensorDeviceClass.CURRENT, UnitOfElectricCurrent.AMPERE),
         )
         for phase in ("l1", "l2", "l3")
     ),
-    *(
-        _phase(
-            f"voltage_{phase}",
-            _measured(f"voltage_{phase}_v"),
-            device_class=SensorDeviceClass.VOLTAGE,
-            unit=UnitOfElectricPotential.VOLT,
-            enabled=phase == "l1",
-        )
-        for phase in ("l1", "l2", "l3")
-    ),
-    *(
-        _phase(
-            f"current_{phase}",
-            _measured(f"current_{phase}_a"),
-            device_class=SensorDeviceClass.CURRENT,
-            unit=UnitOfElectricCurrent.AMPERE,
-            enabled=phase == "l1",
-        )
-        for phase in ("l1", "l2", "l3")
-    ),
-    _phase(
+    _measurement(
         "frequency",
-        lambda d: d.measurement.frequency_hz,
+        "frequency_hz",
         device_class=SensorDeviceClass.FREQUENCY,
         unit=UnitOfFrequency.HERTZ,
-        enabled=True,
     ),
-    EnergyHubSensorEntityDescription(
-        key="gas",
-        translation_key="gas",
-        device_class=SensorDeviceClass.GAS,
-        state_class=SensorStateClass.TOTAL_INCREASING,
-        native_unit_of_measurement=UnitOfVolume.CUBIC_METERS,
-        suggested_display_precision=3,
-        lifetime_total=True,
-        max_rate=MAX_M3_PER_HOUR,
-        value_fn=lambda d: None if d.gas is None else d.gas.value,
-        has_fn=lambda d: d.gas is not None,
-        attributes_fn=lambda d: (
-            None
-            if d.gas is None or d.gas.measured_at is None
-            else {"measured_at": d.gas.measured_at.isoformat()}
-        ),
-    ),
-    EnergyHubSensorEntityDescription(
-        key="water",
-        translation_key="water",
-        device_class=SensorDeviceClass.WATER,
-        state_class=SensorStateClass.TOTAL_INCREASING,
-        native_unit_of_measurement=UnitOfVolume.CUBIC_METERS,
-        suggested_display_precision=3,
-        lifetime_total=True,
-        max_rate=MAX_M3_PER_HOUR,
-        value_fn=lambda d: None if d.water is None else d.water.value,
-        has_fn=lambda d: d.water is not None,
-        attributes_fn=lambda d: (
-            None
-            if d.water is None or d.water.measured_at is None
-            else {"measured_at": d.water.measured_at.isoformat()}
-        ),
-    ),
+    _external("gas", SensorDeviceClass.GAS, lambda d: d.gas),
+    _external("water", SensorDeviceClass.WATER, lambda d: d.water),
     # Belgian capacity tariff.
     _capacity_kw("quarter_hour_average", lambda d: d.capacity.quarter_average_kw),
     _capacity_kw(
@@ -219,13 +196,13 @@ SENSORS: tuple[Sensor, ...] = (
         value_fn=lambda d: d.capacity.projected_monthly_cost,
     ),
     # Diagnostics.
-    _diagnostic(
+    diagnostic_description(
         "wifi_strength",
         lambda d: d.wifi_strength_pct,
         native_unit_of_measurement=PERCENTAGE,
         state_class=SensorStateClass.MEASUREMENT,
     ),
-    _diagnostic(
+    diagnostic_description(
         "wifi_rssi",
         lambda d: None if d.system is None else d.system.wifi_rssi_db,
         device_class=SensorDeviceClass.SIGNAL_STRENGTH,
@@ -233,14 +210,14 @@ SENSORS: tuple[Sensor, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         entity_registry_enabled_default=False,
     ),
-    _diagnostic("meter_model", lambda d: d.measurement.meter_model),
-    _diagnostic("smr_version", lambda d: d.measurement.protocol_version),
-    _diagnostic(
+    diagnostic_description("meter_model", lambda d: d.measurement.meter_model),
+    diagnostic_description("smr_version", lambda d: d.measurement.protocol_version),
+    diagnostic_description(
         "power_fail_count",
         lambda d: d.measurement.any_power_fail_count,
         state_class=SensorStateClass.TOTAL_INCREASING,
     ),
-    _diagnostic(
+    diagnostic_description(
         "long_power_fail_count",
         lambda d: d.measurement.long_power_fail_count,
         state_class=SensorStateClass.TOTAL_INCREASING,
@@ -257,15 +234,7 @@ BINARY_SENSORS: tuple[EnergyHubBinarySensorEntityDescription[P1Data], ...] = (
 )
 
 
-async def _set_peak_limit(
-    coordinator: DataUpdateCoordinator[P1Data], value: float
-) -> None:
-    if not isinstance(coordinator, P1Coordinator):
-        raise TypeError(coordinator)
-    await coordinator.async_set_peak_limit(value)
-
-
-NUMBERS: tuple[EnergyHubNumberEntityDescription[P1Data], ...] = (
+NUMBERS: tuple[EnergyHubNumberEntityDescription[P1Coordinator, P1Data], ...] = (
     EnergyHubNumberEntityDescription(
         key="capacity_peak_limit",
         translation_key="capacity_peak_limit",
@@ -276,7 +245,7 @@ NUMBERS: tuple[EnergyHubNumberEntityDescription[P1Data], ...] = (
         native_step=0.1,
         mode=NumberMode.BOX,
         value_fn=lambda d: d.peak_limit_kw,
-        set_fn=_set_peak_limit,
+        set_fn=P1Coordinator.async_set_peak_limit,
     ),
 )
 

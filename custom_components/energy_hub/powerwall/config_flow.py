@@ -1,7 +1,6 @@
 """Config, reauth, reconfigure, discovery and options flows of the Powerwall source."""
 
-from __future__ import annotations
-
+from collections.abc import Mapping
 from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
@@ -26,12 +25,11 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
-import probatio as vol
+import probatio
 
-from ..const import CONF_SOURCE, LOGGER, SourceKind
+from ..const import CONF_POLL_INTERVAL, CONF_SOURCE, LOGGER, SourceKind
 from ..errors import DeviceAuthError, DeviceRateLimitedError, EnergyHubError
 from .const import (
-    CACHE_FOLDER,
     CHANNEL_FLEETAPI,
     CHANNEL_NETZERO,
     CHANNEL_NONE,
@@ -44,26 +42,26 @@ from .const import (
     CONF_FLEET_CLIENT_SECRET,
     CONF_FLEET_REFRESH_TOKEN,
     CONF_FLEET_SITE_ID,
-    CONF_SCAN_INTERVAL,
     CONF_SITE_ID,
     CONF_TOKEN,
-    DEFAULT_SCAN_INTERVAL_S,
+    DEFAULT_POLL_INTERVAL_S,
     DHCP_HOSTNAME_PATTERNS,
     FLEETAPI_FOLDER,
-    MAX_SCAN_INTERVAL_S,
-    MIN_SCAN_INTERVAL_S,
+    MAX_POLL_INTERVAL_S,
+    MIN_POLL_INTERVAL_S,
     MODE_LOCAL,
     MODE_TEDAPI,
 )
 from .fleetapi import REGION_URLS, FleetApiClient, FleetApiCredentials
-from .gateway import DEFAULT_HOST, GatewayInfo, PowerwallGateway
+from .gateway import DEFAULT_HOST, GatewayInfo
 from .netzero import NetZeroClient, SiteNotFoundError
+from .source import gateway_for
 
 _PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 _EMAIL = TextSelector(TextSelectorConfig(type=TextSelectorType.EMAIL))
 _CREDENTIALS = {
-    vol.Required(CONF_PASSWORD): _PASSWORD,
-    vol.Optional(CONF_EMAIL): _EMAIL,
+    probatio.Required(CONF_PASSWORD): _PASSWORD,
+    probatio.Optional(CONF_EMAIL): _EMAIL,
 }
 _CONNECTION_MODE = SelectSelector(
     SelectSelectorConfig(
@@ -72,15 +70,15 @@ _CONNECTION_MODE = SelectSelector(
         mode=SelectSelectorMode.LIST,
     )
 )
-GATEWAY_SCHEMA = vol.Schema(
-    {vol.Required(CONF_HOST, default=DEFAULT_HOST): str}
+GATEWAY_SCHEMA = probatio.Schema(
+    {probatio.Required(CONF_HOST, default=DEFAULT_HOST): str}
     | _CREDENTIALS
-    | {vol.Required(CONF_CONNECTION_MODE, default=MODE_LOCAL): _CONNECTION_MODE}
+    | {probatio.Required(CONF_CONNECTION_MODE, default=MODE_LOCAL): _CONNECTION_MODE}
 )
-CREDENTIALS_SCHEMA = vol.Schema(_CREDENTIALS)
+CREDENTIALS_SCHEMA = probatio.Schema(_CREDENTIALS)
 CONTROL_FIELDS = {
-    vol.Optional(CONF_TOKEN): _PASSWORD,
-    vol.Optional(CONF_SITE_ID): str,
+    probatio.Optional(CONF_TOKEN): _PASSWORD,
+    probatio.Optional(CONF_SITE_ID): str,
 }
 _CONTROL_CHANNEL = SelectSelector(
     SelectSelectorConfig(
@@ -89,20 +87,20 @@ _CONTROL_CHANNEL = SelectSelector(
         mode=SelectSelectorMode.LIST,
     )
 )
-FLEETAPI_SCHEMA = vol.Schema(
+FLEETAPI_SCHEMA = probatio.Schema(
     {
-        vol.Required(CONF_FLEET_CLIENT_ID): str,
-        vol.Required(CONF_FLEET_CLIENT_SECRET): _PASSWORD,
-        vol.Required(CONF_FLEET_AUDIENCE, default=REGION_URLS[0]): SelectSelector(
+        probatio.Required(CONF_FLEET_CLIENT_ID): str,
+        probatio.Required(CONF_FLEET_CLIENT_SECRET): _PASSWORD,
+        probatio.Required(CONF_FLEET_AUDIENCE, default=REGION_URLS[0]): SelectSelector(
             SelectSelectorConfig(
                 options=list(REGION_URLS),
                 custom_value=True,
                 mode=SelectSelectorMode.DROPDOWN,
             )
         ),
-        vol.Required(CONF_FLEET_ACCESS_TOKEN): _PASSWORD,
-        vol.Required(CONF_FLEET_REFRESH_TOKEN): _PASSWORD,
-        vol.Required(CONF_FLEET_SITE_ID): str,
+        probatio.Required(CONF_FLEET_ACCESS_TOKEN): _PASSWORD,
+        probatio.Required(CONF_FLEET_REFRESH_TOKEN): _PASSWORD,
+        probatio.Required(CONF_FLEET_SITE_ID): str,
     }
 )
 
@@ -127,13 +125,7 @@ async def _async_check_gateway(
 ) -> tuple[GatewayInfo | None, dict[str, str]]:
     """Log in and read the gateway's identity; return it or the form errors."""
     hass = flow.hass
-    gateway = PowerwallGateway(
-        data[CONF_HOST],
-        data[CONF_PASSWORD],
-        email=data.get(CONF_EMAIL),
-        cache_dir=Path(hass.config.path(CACHE_FOLDER)),
-        tedapi=data[CONF_CONNECTION_MODE] == MODE_TEDAPI,
-    )
+    gateway = gateway_for(hass, data)
     try:
         return await hass.async_add_executor_job(gateway.connect), {}
     except DeviceAuthError:
@@ -211,7 +203,7 @@ def _control_channel(options: dict[str, Any]) -> str:
 
 
 class PowerwallConfigFlow(ConfigFlow):
-    """The Powerwall steps of Energy Hub's config flow (a mixin, no domain)."""
+    """The Powerwall steps that Energy Hub's config flow inherits (no domain)."""
 
     _powerwall_data: dict[str, Any]
     _powerwall_title: str = "Powerwall"
@@ -255,26 +247,23 @@ class PowerwallConfigFlow(ConfigFlow):
                 return self.async_create_entry(
                     title=self._powerwall_title,
                     data=self._powerwall_data,
-                    options={CONF_SCAN_INTERVAL: DEFAULT_SCAN_INTERVAL_S} | control,
+                    options={CONF_POLL_INTERVAL: DEFAULT_POLL_INTERVAL_S} | control,
                 )
         return self.async_show_form(
             step_id="powerwall_control",
             data_schema=self.add_suggested_values_to_schema(
-                vol.Schema(CONTROL_FIELDS), user_input
+                probatio.Schema(CONTROL_FIELDS), user_input
             ),
             errors=errors,
         )
 
-    async def async_step_dhcp(
+    async def async_powerwall_dhcp(
         self, discovery_info: DhcpServiceInfo
-    ) -> ConfigFlowResult:
-        """A Tesla gateway asked for an address; other devices go to other sources."""
+    ) -> ConfigFlowResult | None:
+        """A Tesla gateway asked for an address (None: another source's device)."""
         hostname = discovery_info.hostname.lower()
         if not any(fnmatch(hostname, pattern) for pattern in DHCP_HOSTNAME_PATTERNS):
-            parent = super().async_step_dhcp
-            if getattr(parent, "__func__", None) is ConfigFlow.async_step_dhcp:
-                return self.async_abort(reason="not_supported")
-            return await parent(discovery_info)  # another source's discovery
+            return None
         # The gateway's DHCP hostname is its DIN (core's powerwall reads it so too).
         din = discovery_info.hostname.upper()
         await self.async_set_unique_id(din)
@@ -310,7 +299,7 @@ class PowerwallConfigFlow(ConfigFlow):
         )
 
     async def async_step_powerwall_reauth(
-        self, entry_data: dict[str, Any]
+        self, entry_data: Mapping[str, Any]
     ) -> ConfigFlowResult:
         """The gateway refused the stored password."""
         return await self.async_step_powerwall_reauth_confirm()
@@ -369,7 +358,7 @@ class PowerwallConfigFlow(ConfigFlow):
 class PowerwallOptionsFlow(OptionsFlowWithReload):
     """Poll interval and the control channel (none, NetZero or FleetAPI)."""
 
-    _scan_interval: int = DEFAULT_SCAN_INTERVAL_S
+    _poll_interval: int = DEFAULT_POLL_INTERVAL_S
 
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
@@ -383,34 +372,34 @@ class PowerwallOptionsFlow(OptionsFlowWithReload):
         """Change the poll interval or the control channel."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            scan_interval = int(user_input[CONF_SCAN_INTERVAL])
+            poll_interval = int(user_input[CONF_POLL_INTERVAL])
             channel = _control_channel(user_input)
             if channel == CHANNEL_FLEETAPI:
-                self._scan_interval = scan_interval
+                self._poll_interval = poll_interval
                 return await self.async_step_powerwall_fleetapi()
             if channel == CHANNEL_NONE:
-                return self.async_create_entry(data={CONF_SCAN_INTERVAL: scan_interval})
+                return self.async_create_entry(data={CONF_POLL_INTERVAL: poll_interval})
             control, errors = await _async_check_control(self, user_input)
             if not control and not errors:
                 errors = {"base": "netzero_incomplete"}
             if not errors:
                 return self.async_create_entry(
-                    data={CONF_SCAN_INTERVAL: scan_interval} | control
+                    data={CONF_POLL_INTERVAL: poll_interval} | control
                 )
-        schema = vol.Schema(
+        schema = probatio.Schema(
             {
-                vol.Required(
-                    CONF_SCAN_INTERVAL, default=DEFAULT_SCAN_INTERVAL_S
+                probatio.Required(
+                    CONF_POLL_INTERVAL, default=DEFAULT_POLL_INTERVAL_S
                 ): NumberSelector(
                     NumberSelectorConfig(
-                        min=MIN_SCAN_INTERVAL_S,
-                        max=MAX_SCAN_INTERVAL_S,
+                        min=MIN_POLL_INTERVAL_S,
+                        max=MAX_POLL_INTERVAL_S,
                         step=1,
                         unit_of_measurement="s",
                         mode=NumberSelectorMode.BOX,
                     )
                 ),
-                vol.Optional(CONF_CONTROL_CHANNEL): _CONTROL_CHANNEL,
+                probatio.Optional(CONF_CONTROL_CHANNEL): _CONTROL_CHANNEL,
             }
             | CONTROL_FIELDS
         )
@@ -434,7 +423,7 @@ class PowerwallOptionsFlow(OptionsFlowWithReload):
             if not errors:
                 return self.async_create_entry(
                     data={
-                        CONF_SCAN_INTERVAL: self._scan_interval,
+                        CONF_POLL_INTERVAL: self._poll_interval,
                         CONF_CONTROL_CHANNEL: CHANNEL_FLEETAPI,
                     }
                     | fleet

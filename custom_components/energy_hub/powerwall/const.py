@@ -1,7 +1,5 @@
 """Constants of the Powerwall source."""
 
-from __future__ import annotations
-
 from datetime import timedelta
 from typing import Final
 
@@ -12,7 +10,6 @@ CONF_EMAIL: Final = "email"
 CONF_CONNECTION_MODE: Final = "connection_mode"
 MODE_LOCAL: Final = "local"
 MODE_TEDAPI: Final = "tedapi"
-CONF_SCAN_INTERVAL: Final = "scan_interval"
 # NetZero control channel (in the entry's options; redacted as "token"/"site_id").
 CONF_TOKEN: Final = "token"  # noqa: S105 - a key name, not a secret
 CONF_SITE_ID: Final = "site_id"
@@ -38,10 +35,10 @@ FLEET_OPTION_KEYS: Final = (
     CONF_FLEET_SITE_ID,
 )
 
-DEFAULT_SCAN_INTERVAL_S: Final = 5
-MIN_SCAN_INTERVAL_S: Final = 1
-MAX_SCAN_INTERVAL_S: Final = 300
-CONTROL_SCAN_INTERVAL: Final = timedelta(seconds=60)
+DEFAULT_POLL_INTERVAL_S: Final = 5
+MIN_POLL_INTERVAL_S: Final = 1
+MAX_POLL_INTERVAL_S: Final = 300
+CONTROL_POLL_INTERVAL: Final = timedelta(seconds=60)
 # Where pypowerwall keeps its session cookies, under Home Assistant's config folder.
 CACHE_FOLDER: Final = ".storage/energy_hub_powerwall"
 # pypowerwall's FleetAPI config file goes in here, one folder per entry.

@@ -1,21 +1,23 @@
 """Coordinators of the Powerwall source: gateway telemetry and cloud control."""
 
-from __future__ import annotations
-
 from datetime import timedelta
+from typing import override
 
 from homeassistant.core import HomeAssistant
 
 from ..coordinator import EnergyHubCoordinator
 from ..errors import DeviceAuthError, DeviceRejectedError
 from ..source import EnergyHubConfigEntry
-from .const import CONTROL_SCAN_INTERVAL
-from .gateway import PowerwallGateway, PowerwallReading
+from .const import CONTROL_POLL_INTERVAL
+from .gateway import GatewayInfo, PowerwallGateway, PowerwallReading
 from .netzero import ControlChannel, ControlSettings
 
 
 class PowerwallCoordinator(EnergyHubCoordinator[PowerwallReading]):
-    """Poll the gateway through its (blocking) pypowerwall session."""
+    """Log in to the gateway once, then poll it through its (blocking) session."""
+
+    # The gateway's identity, read by the login (`_async_setup_device`).
+    info: GatewayInfo
 
     def __init__(
         self,
@@ -33,6 +35,12 @@ class PowerwallCoordinator(EnergyHubCoordinator[PowerwallReading]):
         )
         self.gateway = gateway
 
+    @override
+    async def _async_setup_device(self) -> None:
+        """Log in and read the gateway's identity (DIN, firmware, packs)."""
+        self.info = await self.hass.async_add_executor_job(self.gateway.connect)
+
+    @override
     async def _async_fetch(self) -> PowerwallReading:
         return await self.hass.async_add_executor_job(self.gateway.read)
 
@@ -52,11 +60,12 @@ class PowerwallControlCoordinator(EnergyHubCoordinator[ControlSettings]):
             hass,
             entry,
             name=f"Powerwall control ({channel_name})",
-            update_interval=CONTROL_SCAN_INTERVAL,
+            update_interval=CONTROL_POLL_INTERVAL,
         )
         self.client = client
         self.channel_name = channel_name
 
+    @override
     async def _async_fetch(self) -> ControlSettings:
         try:
             return await self.client.read()

@@ -1,12 +1,10 @@
 """The Powerwall source's entities: every one is defined here, as data."""
 
-from __future__ import annotations
-
 from collections.abc import Awaitable, Callable
 
 from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
 from homeassistant.components.number import NumberMode
-from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
+from homeassistant.components.sensor import SensorDeviceClass
 from homeassistant.const import (
     PERCENTAGE,
     EntityCategory,
@@ -14,14 +12,17 @@ from homeassistant.const import (
     UnitOfElectricPotential,
     UnitOfEnergy,
     UnitOfFrequency,
-    UnitOfPower,
 )
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
 from ..binary_sensor import EnergyHubBinarySensorEntityDescription
 from ..number import EnergyHubNumberEntityDescription
 from ..select import EnergyHubSelectEntityDescription
-from ..sensor import EnergyHubSensorEntityDescription, lifetime_energy_description
+from ..sensor import (
+    EnergyHubSensorEntityDescription,
+    lifetime_energy_description,
+    measurement_description,
+    power_description,
+)
 from ..switch import EnergyHubSwitchEntityDescription
 from .coordinator import PowerwallControlCoordinator
 from .gateway import PackReading, PowerwallReading, app_scaled
@@ -70,14 +71,25 @@ def _round_trip_efficiency(data: PowerwallReading) -> float | None:
 
 
 def _power_sensor(key: str, meter: str) -> SensorDescription:
-    return EnergyHubSensorEntityDescription[PowerwallReading](
-        key=key,
-        translation_key=key,
-        device_class=SensorDeviceClass.POWER,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfPower.WATT,
-        suggested_display_precision=0,
-        value_fn=_power(meter),
+    return power_description(key, _power(meter), suggested_display_precision=0)
+
+
+def _energy_storage_sensor(
+    key: str,
+    value_fn: Callable[[PowerwallReading], float | None],
+    *,
+    translation_key: str | None = None,
+    entity_category: EntityCategory | None = None,
+) -> SensorDescription:
+    """Energy held in the battery (kWh): a measurement, not an Energy-dashboard total."""
+    return measurement_description(
+        key,
+        value_fn,
+        device_class=SensorDeviceClass.ENERGY_STORAGE,
+        unit=UnitOfEnergy.KILO_WATT_HOUR,
+        translation_key=translation_key,
+        suggested_display_precision=2,
+        entity_category=entity_category,
     )
 
 
@@ -104,25 +116,21 @@ def _phase_sensors() -> tuple[SensorDescription, ...]:
     descriptions: list[SensorDescription] = []
     for index, phase in enumerate(("l1", "l2", "l3")):
         descriptions += [
-            EnergyHubSensorEntityDescription[PowerwallReading](
-                key=f"voltage_{phase}",
-                translation_key=f"voltage_{phase}",
+            measurement_description(
+                f"voltage_{phase}",
+                _phase(index, voltage=True),
                 device_class=SensorDeviceClass.VOLTAGE,
-                state_class=SensorStateClass.MEASUREMENT,
-                native_unit_of_measurement=UnitOfElectricPotential.VOLT,
+                unit=UnitOfElectricPotential.VOLT,
                 suggested_display_precision=1,
                 entity_registry_enabled_default=False,
-                value_fn=_phase(index, voltage=True),
             ),
-            EnergyHubSensorEntityDescription[PowerwallReading](
-                key=f"current_{phase}",
-                translation_key=f"current_{phase}",
+            measurement_description(
+                f"current_{phase}",
+                _phase(index, voltage=False),
                 device_class=SensorDeviceClass.CURRENT,
-                state_class=SensorStateClass.MEASUREMENT,
-                native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
+                unit=UnitOfElectricCurrent.AMPERE,
                 suggested_display_precision=2,
                 entity_registry_enabled_default=False,
-                value_fn=_phase(index, voltage=False),
             ),
         ]
     return tuple(descriptions)
@@ -154,43 +162,29 @@ GATEWAY_SENSORS: tuple[SensorDescription, ...] = (
     _lifetime_sensor("home_consumed", lambda d: d.meter("load").imported_wh),
     _lifetime_sensor("battery_charged", lambda d: d.meter("battery").imported_wh),
     _lifetime_sensor("battery_discharged", lambda d: d.meter("battery").exported_wh),
-    EnergyHubSensorEntityDescription[PowerwallReading](
-        key="state_of_charge",
-        translation_key="state_of_charge",
+    measurement_description(
+        "state_of_charge",
+        lambda data: app_scaled(data.soe_percent),
         device_class=SensorDeviceClass.BATTERY,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=PERCENTAGE,
+        unit=PERCENTAGE,
         suggested_display_precision=1,
-        value_fn=lambda data: app_scaled(data.soe_percent),
     ),
-    EnergyHubSensorEntityDescription[PowerwallReading](
-        key="state_of_charge_raw",
-        translation_key="state_of_charge_raw",
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=PERCENTAGE,
+    measurement_description(
+        "state_of_charge_raw",
+        lambda data: data.soe_percent,
+        device_class=None,
+        unit=PERCENTAGE,
         suggested_display_precision=1,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
-        value_fn=lambda data: data.soe_percent,
     ),
-    EnergyHubSensorEntityDescription[PowerwallReading](
-        key="energy_remaining",
-        translation_key="energy_remaining",
-        device_class=SensorDeviceClass.ENERGY_STORAGE,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
-        suggested_display_precision=2,
-        value_fn=lambda data: _kwh(data.energy_remaining_wh),
+    _energy_storage_sensor(
+        "energy_remaining", lambda data: _kwh(data.energy_remaining_wh)
     ),
-    EnergyHubSensorEntityDescription[PowerwallReading](
-        key="full_pack_energy",
-        translation_key="full_pack_energy",
-        device_class=SensorDeviceClass.ENERGY_STORAGE,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
-        suggested_display_precision=2,
+    _energy_storage_sensor(
+        "full_pack_energy",
+        lambda data: _kwh(data.full_pack_wh),
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda data: _kwh(data.full_pack_wh),
     ),
     EnergyHubSensorEntityDescription[PowerwallReading](
         key="backup_reserve",
@@ -199,14 +193,12 @@ GATEWAY_SENSORS: tuple[SensorDescription, ...] = (
         suggested_display_precision=0,
         value_fn=lambda data: app_scaled(data.backup_reserve_percent),
     ),
-    EnergyHubSensorEntityDescription[PowerwallReading](
-        key="frequency",
-        translation_key="frequency",
+    measurement_description(
+        "frequency",
+        lambda data: data.frequency_hz,
         device_class=SensorDeviceClass.FREQUENCY,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfFrequency.HERTZ,
+        unit=UnitOfFrequency.HERTZ,
         suggested_display_precision=2,
-        value_fn=lambda data: data.frequency_hz,
     ),
     EnergyHubSensorEntityDescription[PowerwallReading](
         key="grid_status",
@@ -275,56 +267,41 @@ def _pack_value(
 def pack_sensors(serial: str) -> tuple[SensorDescription, ...]:
     """The sensors of the battery pack `serial` (a device of its own)."""
     return (
-        EnergyHubSensorEntityDescription[PowerwallReading](
-            key="pack_power",
+        power_description(
+            "pack_power",
+            _pack_value(serial, lambda pack: pack.power_w),
             translation_key="battery_power",
-            device_class=SensorDeviceClass.POWER,
-            state_class=SensorStateClass.MEASUREMENT,
-            native_unit_of_measurement=UnitOfPower.WATT,
             suggested_display_precision=0,
-            value_fn=_pack_value(serial, lambda pack: pack.power_w),
         ),
-        EnergyHubSensorEntityDescription[PowerwallReading](
-            key="pack_energy_remaining",
+        _energy_storage_sensor(
+            "pack_energy_remaining",
+            _pack_value(serial, lambda pack: _kwh(pack.energy_remaining_wh)),
             translation_key="energy_remaining",
-            device_class=SensorDeviceClass.ENERGY_STORAGE,
-            state_class=SensorStateClass.MEASUREMENT,
-            native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
-            suggested_display_precision=2,
-            value_fn=_pack_value(serial, lambda pack: _kwh(pack.energy_remaining_wh)),
         ),
-        EnergyHubSensorEntityDescription[PowerwallReading](
-            key="pack_full_energy",
+        _energy_storage_sensor(
+            "pack_full_energy",
+            _pack_value(serial, lambda pack: _kwh(pack.full_pack_wh)),
             translation_key="full_pack_energy",
-            device_class=SensorDeviceClass.ENERGY_STORAGE,
-            state_class=SensorStateClass.MEASUREMENT,
-            native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
-            suggested_display_precision=2,
             entity_category=EntityCategory.DIAGNOSTIC,
-            value_fn=_pack_value(serial, lambda pack: _kwh(pack.full_pack_wh)),
         ),
     )
 
 
 def _writer[T](
     key: str,
-) -> Callable[[DataUpdateCoordinator[ControlSettings], T], Awaitable[None]]:
+) -> Callable[[PowerwallControlCoordinator, T], Awaitable[None]]:
     """A `set_fn` writing the setting `key` (read back by the channel)."""
 
-    async def write(
-        coordinator: DataUpdateCoordinator[ControlSettings], value: T
-    ) -> None:
-        if not isinstance(coordinator, PowerwallControlCoordinator):
-            raise TypeError("control entities need the control coordinator")
+    async def write(coordinator: PowerwallControlCoordinator, value: T) -> None:
         await coordinator.client.write(**{key: value})
 
     return write
 
 
-# Control entities exist before the cloud channel first answers (a cloud outage must not
-# hold up the local telemetry): their `data` may still be None.
+# Control entities exist before the cloud channel first answers (a cloud outage
+# must not hold up the local telemetry); until it does they are unavailable.
 CONTROL_NUMBERS = (
-    EnergyHubNumberEntityDescription[ControlSettings](
+    EnergyHubNumberEntityDescription[PowerwallControlCoordinator, ControlSettings](
         key="backup_reserve_setting",
         translation_key="backup_reserve_setting",
         entity_category=EntityCategory.CONFIG,
@@ -333,36 +310,36 @@ CONTROL_NUMBERS = (
         native_max_value=100,
         native_step=1,
         mode=NumberMode.SLIDER,
-        value_fn=lambda data: data.backup_reserve_percent if data else None,
+        value_fn=lambda data: data.backup_reserve_percent,
         set_fn=_writer("backup_reserve_percent"),
     ),
 )
 
 CONTROL_SELECTS = (
-    EnergyHubSelectEntityDescription[ControlSettings](
+    EnergyHubSelectEntityDescription[PowerwallControlCoordinator, ControlSettings](
         key="operation_mode",
         translation_key="powerwall_operation_mode",
         entity_category=EntityCategory.CONFIG,
         options=list(OPERATIONAL_MODES),
-        value_fn=lambda data: data.operational_mode if data else None,
+        value_fn=lambda data: data.operational_mode,
         set_fn=_writer("operational_mode"),
     ),
-    EnergyHubSelectEntityDescription[ControlSettings](
+    EnergyHubSelectEntityDescription[PowerwallControlCoordinator, ControlSettings](
         key="energy_exports",
         translation_key="powerwall_energy_exports",
         entity_category=EntityCategory.CONFIG,
         options=list(EXPORT_RULES),
-        value_fn=lambda data: data.energy_exports if data else None,
+        value_fn=lambda data: data.energy_exports,
         set_fn=_writer("energy_exports"),
     ),
 )
 
 CONTROL_SWITCHES = (
-    EnergyHubSwitchEntityDescription[ControlSettings](
+    EnergyHubSwitchEntityDescription[PowerwallControlCoordinator, ControlSettings](
         key="grid_charging",
         translation_key="grid_charging",
         entity_category=EntityCategory.CONFIG,
-        value_fn=lambda data: data.grid_charging if data else None,
+        value_fn=lambda data: data.grid_charging,
         set_fn=_writer("grid_charging"),
     ),
 )

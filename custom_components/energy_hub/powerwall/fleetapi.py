@@ -11,8 +11,6 @@ and `live_status` (charge, grid status); writes go to `backup`, `operation`
 and `grid_import_export`, each read back with a forced fresh `site_info`.
 """
 
-from __future__ import annotations
-
 import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -46,6 +44,8 @@ REGION_URLS: Final = (
     "https://fleet-api.prd.cn.vn.cloud.tesla.cn",
 )
 CONFIG_FILE_NAME: Final = "fleetapi.json"
+# pypowerwall holds back every call for Tesla's Retry-After, capped at this.
+MAX_RETRY_AFTER_S: Final = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,10 +182,14 @@ class FleetApiClient:
 
     def _failed(self, what: str) -> EnergyHubError:
         # pypowerwall answers None for every failure; its armed back-off
-        # window is the only sign that Tesla said 429.
+        # window (Tesla's Retry-After, capped) is the only sign of a 429.
         fleet = self._fleet
-        if fleet is not None and fleet._rate_backoff_remaining() > 0:  # noqa: SLF001
-            return DeviceRateLimitedError(f"FleetAPI asked to slow down ({what})")
+        backoff = 0.0 if fleet is None else fleet._rate_backoff_remaining()  # noqa: SLF001
+        if backoff > 0:
+            return DeviceRateLimitedError(
+                f"FleetAPI asked to slow down ({what})",
+                retry_after=min(float(backoff), MAX_RETRY_AFTER_S),
+            )
         return DeviceConnectionError(f"FleetAPI did not answer ({what})")
 
     def _read(self) -> ControlSettings:

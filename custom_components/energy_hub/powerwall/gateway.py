@@ -10,7 +10,8 @@ cache so every poll is fresh, and turns its outcomes into the errors of
   makes it log in again and the gateway refuses) → `DeviceAuthError`;
 - a 429 (pypowerwall then pauses every call for five minutes by itself,
   answering None without touching the network) → `DeviceRateLimitedError`
-  for as long as that pause lasts: a back-off, not a retry loop;
+  for as long as that pause lasts, with the time left as `retry_after`: a
+  back-off, not a retry loop;
 - no answer, a 5xx, a timeout or a body that is not JSON →
   `DeviceConnectionError`.
 
@@ -25,8 +26,6 @@ refused password from an unreachable gateway, so after a failure one
 `GET /tedapi/din` of our own tells them apart.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 import hashlib
@@ -36,7 +35,7 @@ import os
 from pathlib import Path
 import threading
 import time
-from typing import Any, NoReturn
+from typing import Any, NoReturn, override
 
 import pypowerwall
 from pypowerwall.local.exceptions import LoginError
@@ -50,6 +49,10 @@ TEDAPI_USER = "Tesla_Energy_Device"
 TEDAPI_SNAPSHOT_S = 60
 METER_NAMES = ("site", "load", "solar", "battery")
 
+# How long pypowerwall pauses after a 429, and how long a gateway that refuses
+# logins (too many attempts) is left alone.
+RATE_LIMIT_PAUSE_S = 300.0
+
 # The Tesla app hides the bottom 5 % of the pack: app = (raw - 5) / 0.95.
 APP_RESERVED_PERCENT = 5.0
 
@@ -62,6 +65,7 @@ class _DemoteToDebug(logging.Filter):
     library's lines are kept for debug logging only.
     """
 
+    @override
     def filter(self, record: logging.LogRecord) -> bool:
         if record.levelno > logging.DEBUG:
             record.levelno = logging.DEBUG
@@ -289,7 +293,8 @@ class PowerwallGateway:
             # no failure probe (or forced counter read) may reach the gateway.
             if (pause := self._cooldown_remaining()) > 0:
                 raise DeviceRateLimitedError(
-                    f"the gateway answered 429; pausing for {pause:.0f} s"
+                    f"the gateway answered 429; pausing for {pause:.0f} s",
+                    retry_after=pause,
                 )
             self._start_tedapi_snapshot()
             try:
@@ -363,7 +368,10 @@ class PowerwallGateway:
         if answer.status_code in {401, 403}:
             raise DeviceAuthError("the gateway refused the Wi-Fi password")
         if answer.status_code == 429:
-            raise DeviceRateLimitedError("the gateway refuses requests for a while")
+            raise DeviceRateLimitedError(
+                "the gateway refuses requests for a while",
+                retry_after=RATE_LIMIT_PAUSE_S,
+            )
         if answer.ok and (bundle := _ca_bundle_variable()):
             # pypowerwall disables certificate checks on its TEDAPI session only,
             # and requests lets a CA bundle from the environment override that.
@@ -419,7 +427,8 @@ class PowerwallGateway:
         except LoginError as err:
             if "HTTP 429" in str(err):
                 raise DeviceRateLimitedError(
-                    "the gateway refuses logins for a while (too many attempts)"
+                    "the gateway refuses logins for a while (too many attempts)",
+                    retry_after=RATE_LIMIT_PAUSE_S,
                 ) from err
             if "Invalid Powerwall Login" in str(err):
                 raise DeviceAuthError("the gateway refused the password") from err
@@ -430,7 +439,8 @@ class PowerwallGateway:
             return payload
         if (pause := self._cooldown_remaining()) > 0:
             raise DeviceRateLimitedError(
-                f"the gateway answered 429; pausing for {pause:.0f} s"
+                f"the gateway answered 429; pausing for {pause:.0f} s",
+                retry_after=pause,
             )
         raise DeviceConnectionError(f"no valid answer from {api}")
 

@@ -6,10 +6,11 @@ reserve, operation mode, exports and grid charging go through NetZero's API:
 is read back with a fresh GET and must show the value written.
 """
 
-from __future__ import annotations
-
 import asyncio
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+import math
 from typing import Any, Final, Protocol
 
 import aiohttp
@@ -148,7 +149,10 @@ class NetZeroClient:
                 if response.status == 404:
                     raise SiteNotFoundError("NetZero knows no such site")
                 if response.status == 429:
-                    raise DeviceRateLimitedError("NetZero asked to slow down")
+                    raise DeviceRateLimitedError(
+                        "NetZero asked to slow down",
+                        retry_after=retry_after(response.headers.get("Retry-After")),
+                    )
                 if response.status == 400:
                     raise DeviceRejectedError(await _error_text(response))
                 if response.status >= 400:
@@ -160,6 +164,23 @@ class NetZeroClient:
             raise DeviceConnectionError(
                 f"NetZero did not answer properly: {err}"
             ) from err
+
+
+def retry_after(header: str | None, now: datetime | None = None) -> float | None:
+    """The seconds a `Retry-After` header asks for (delay or HTTP date), if any."""
+    if not header:
+        return None
+    try:
+        seconds = float(header)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(header)
+        except TypeError, ValueError, IndexError:
+            return None
+        if when.tzinfo is None:
+            return None
+        seconds = (when - (now or datetime.now(UTC))).total_seconds()
+    return max(seconds, 0.0) if math.isfinite(seconds) else None
 
 
 async def _error_text(response: aiohttp.ClientResponse) -> str:

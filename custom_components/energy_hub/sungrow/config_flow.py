@@ -1,7 +1,5 @@
 """Config, reconfigure and options flows of the Sungrow source."""
 
-from __future__ import annotations
-
 from typing import Any
 
 from homeassistant.config_entries import (
@@ -19,7 +17,7 @@ from homeassistant.helpers.selector import (
     SelectSelectorMode,
     TextSelector,
 )
-import probatio as vol
+import probatio
 
 from ..const import CONF_SOURCE, LOGGER, SourceKind
 from ..errors import DeviceConnectionError, DeviceRejectedError
@@ -38,23 +36,23 @@ from .registers import SungrowIdentity
 from .source import SungrowSource
 
 
-def _schema(defaults: dict[str, Any]) -> vol.Schema:
-    return vol.Schema(
+def _schema(defaults: dict[str, Any]) -> probatio.Schema:
+    return probatio.Schema(
         {
-            vol.Required(
-                CONF_HOST, default=defaults.get(CONF_HOST, vol.UNDEFINED)
+            probatio.Required(
+                CONF_HOST, default=defaults.get(CONF_HOST, probatio.UNDEFINED)
             ): TextSelector(),
-            vol.Required(
+            probatio.Required(
                 CONF_PORT, default=defaults.get(CONF_PORT, DEFAULT_PORT)
             ): NumberSelector(
                 NumberSelectorConfig(min=1, max=65535, mode=NumberSelectorMode.BOX)
             ),
-            vol.Required(
+            probatio.Required(
                 CONF_UNIT_ID, default=defaults.get(CONF_UNIT_ID, DEFAULT_UNIT_ID)
             ): NumberSelector(
                 NumberSelectorConfig(min=1, max=247, mode=NumberSelectorMode.BOX)
             ),
-            vol.Required(
+            probatio.Required(
                 CONF_CONNECTION, default=defaults.get(CONF_CONNECTION, Connection.WINET)
             ): SelectSelector(
                 SelectSelectorConfig(
@@ -100,7 +98,7 @@ async def _identify(
         await inverter.close()
 
 
-class SungrowConfigFlowMixin(ConfigFlow):
+class SungrowConfigFlow(ConfigFlow):
     """Add a Sungrow SH inverter: validate by reading its device type and serial."""
 
     async def async_step_sungrow(
@@ -138,7 +136,7 @@ class SungrowConfigFlowMixin(ConfigFlow):
             ):
                 # A WiNet-S serves one session: free it for the check below
                 # (the entry reconnects on its next poll or reload).
-                await entry.runtime_data.coordinator.inverter.close()
+                await entry.runtime_data.coordinator.client.close()
             identity, errors = await _identify(data)
             if identity is not None:
                 await self.async_set_unique_id(identity.serial)

@@ -3,10 +3,7 @@
 Battery power: + discharging, - charging. Grid power: + import, - export.
 """
 
-from __future__ import annotations
-
-from collections.abc import Awaitable, Callable
-from typing import Any, cast
+from typing import Any
 
 from homeassistant.components.number import NumberDeviceClass, NumberMode
 from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
@@ -21,14 +18,22 @@ from homeassistant.const import (
     UnitOfPower,
     UnitOfTemperature,
 )
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
+from ..modbus.entities import (
+    register_lifetime_energy,
+    register_measurement,
+    register_power,
+)
 from ..number import EnergyHubNumberEntityDescription
 from ..select import EnergyHubSelectEntityDescription
-from ..sensor import EnergyHubSensorEntityDescription, lifetime_energy_description
+from ..sensor import (
+    EnergyHubSensorEntityDescription,
+    diagnostic_description,
+    measurement_description,
+    power_description,
+)
 from ..switch import EnergyHubSwitchEntityDescription
 from .coordinator import SungrowCoordinator
-from .inverter import SungrowInverter
 from .registers import EMS_MODES, FORCED_COMMANDS, SYSTEM_STATES, SungrowData
 
 # Lifetime totals may grow at most this many kWh per hour (a 30 kW ceiling).
@@ -37,27 +42,29 @@ _MAX_KWH_PER_HOUR = 30.0
 type Sensor = EnergyHubSensorEntityDescription[SungrowData]
 
 
-def _power(key: str, translation_key: str | None = None, **kwargs: Any) -> Sensor:
-    return EnergyHubSensorEntityDescription[SungrowData](
-        key=key,
-        translation_key=translation_key or key,
-        device_class=SensorDeviceClass.POWER,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfPower.WATT,
-        value_fn=kwargs.pop("value_fn", lambda d: d.number(key)),
-        has_fn=kwargs.pop("has_fn", lambda d: d.has(key)),
-        **kwargs,
+def _measure(
+    key: str,
+    device_class: SensorDeviceClass | None,
+    unit: str,
+    *,
+    enabled: bool = True,
+    diagnostic: bool = False,
+) -> Sensor:
+    return register_measurement(
+        key,
+        device_class=device_class,
+        unit=unit,
+        entity_registry_enabled_default=enabled,
+        entity_category=EntityCategory.DIAGNOSTIC if diagnostic else None,
     )
 
 
 def _energy(key: str, *, lifetime: bool, **kwargs: Any) -> Sensor:
     if lifetime:
-        return lifetime_energy_description(
+        return register_lifetime_energy(
             key,
-            lambda d: d.number(key),
             max_kwh_per_hour=_MAX_KWH_PER_HOUR,
             suggested_display_precision=1,
-            has_fn=lambda d: d.has(key),
             **kwargs,
         )
     # A daily counter: its reset at the inverter's midnight is a real one.
@@ -74,61 +81,32 @@ def _energy(key: str, *, lifetime: bool, **kwargs: Any) -> Sensor:
     )
 
 
-def _measure(
-    key: str,
-    device_class: SensorDeviceClass,
-    unit: str,
-    *,
-    enabled: bool = True,
-    diagnostic: bool = False,
-) -> Sensor:
-    return EnergyHubSensorEntityDescription[SungrowData](
-        key=key,
-        translation_key=key,
-        device_class=device_class,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=unit,
-        entity_registry_enabled_default=enabled,
-        entity_category=EntityCategory.DIAGNOSTIC if diagnostic else None,
-        value_fn=lambda d: d.number(key),
-        has_fn=lambda d: d.has(key),
-    )
-
-
 SENSORS: tuple[Sensor, ...] = (
-    _power("pv_power"),
+    register_power("pv_power"),
     _measure("mppt1_voltage", SensorDeviceClass.VOLTAGE, UnitOfElectricPotential.VOLT),
     _measure("mppt1_current", SensorDeviceClass.CURRENT, UnitOfElectricCurrent.AMPERE),
     _measure("mppt2_voltage", SensorDeviceClass.VOLTAGE, UnitOfElectricPotential.VOLT),
     _measure("mppt2_current", SensorDeviceClass.CURRENT, UnitOfElectricCurrent.AMPERE),
     _energy("pv_energy_today", lifetime=False),
     _energy("pv_energy_total", lifetime=True),
-    _power(
+    power_description(
         "battery_power",
-        value_fn=lambda d: d.battery_power,
+        lambda d: d.battery_power,
         has_fn=lambda d: d.battery_power is not None or d.has("battery_power_legacy"),
     ),
     _measure("battery_soc", SensorDeviceClass.BATTERY, PERCENTAGE),
     _measure(
         "battery_temperature", SensorDeviceClass.TEMPERATURE, UnitOfTemperature.CELSIUS
     ),
-    EnergyHubSensorEntityDescription[SungrowData](
-        key="battery_health",
-        translation_key="battery_health",
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=PERCENTAGE,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda d: d.number("battery_health"),
-        has_fn=lambda d: d.has("battery_health"),
-    ),
+    _measure("battery_health", None, PERCENTAGE, diagnostic=True),
     _energy("battery_charge_today", lifetime=False),
     _energy("battery_charge_total", lifetime=True),
     _energy("battery_discharge_today", lifetime=False),
     _energy("battery_discharge_total", lifetime=True),
-    _power("load_power"),
-    _power(
+    register_power("load_power"),
+    power_description(
         "grid_power",
-        value_fn=lambda d: d.grid_power,
+        lambda d: d.grid_power,
         has_fn=lambda d: d.grid_power is not None,
     ),
     _energy("grid_import_today", lifetime=False),
@@ -151,7 +129,7 @@ SENSORS: tuple[Sensor, ...] = (
         for phase in "abc"
     ),
     *(
-        _power(f"meter_power_{phase}", entity_registry_enabled_default=False)
+        register_power(f"meter_power_{phase}", entity_registry_enabled_default=False)
         for phase in "abc"
     ),
     _measure(
@@ -171,23 +149,19 @@ SENSORS: tuple[Sensor, ...] = (
     _energy(
         "output_energy_total", lifetime=True, entity_registry_enabled_default=False
     ),
-    EnergyHubSensorEntityDescription[SungrowData](
-        key="nominal_power",
-        translation_key="nominal_power",
+    diagnostic_description(
+        "nominal_power",
+        lambda d: d.number("nominal_power"),
         device_class=SensorDeviceClass.POWER,
         native_unit_of_measurement=UnitOfPower.WATT,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda d: d.number("nominal_power"),
         has_fn=lambda d: d.has("nominal_power"),
     ),
-    EnergyHubSensorEntityDescription[SungrowData](
-        key="grid_frequency",
-        translation_key="grid_frequency",
+    measurement_description(
+        "grid_frequency",
+        lambda d: d.grid_frequency,
         device_class=SensorDeviceClass.FREQUENCY,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfFrequency.HERTZ,
+        unit=UnitOfFrequency.HERTZ,
         entity_registry_enabled_default=False,
-        value_fn=lambda d: d.grid_frequency,
         has_fn=lambda d: d.has("grid_frequency"),
     ),
     EnergyHubSensorEntityDescription[SungrowData](
@@ -201,20 +175,9 @@ SENSORS: tuple[Sensor, ...] = (
     ),
 )
 
-
-def _inverter(coordinator: DataUpdateCoordinator[SungrowData]) -> SungrowInverter:
-    return cast(SungrowCoordinator, coordinator).inverter
-
-
-def _write(
-    key: str,
-) -> Callable[[DataUpdateCoordinator[SungrowData], float], Awaitable[None]]:
-    async def write(
-        coordinator: DataUpdateCoordinator[SungrowData], value: float
-    ) -> None:
-        await _inverter(coordinator).write_setting(key, value)
-
-    return write
+type Number = EnergyHubNumberEntityDescription[SungrowCoordinator, SungrowData]
+type Select = EnergyHubSelectEntityDescription[SungrowCoordinator, SungrowData]
+type Switch = EnergyHubSwitchEntityDescription[SungrowCoordinator, SungrowData]
 
 
 def _setting_number(
@@ -225,8 +188,8 @@ def _setting_number(
     step: float,
     unit: str,
     device_class: NumberDeviceClass | None = None,
-) -> EnergyHubNumberEntityDescription[SungrowData]:
-    return EnergyHubNumberEntityDescription[SungrowData](
+) -> Number:
+    return EnergyHubNumberEntityDescription[SungrowCoordinator, SungrowData](
         key=key,
         translation_key=key,
         entity_category=EntityCategory.CONFIG,
@@ -237,12 +200,14 @@ def _setting_number(
         native_unit_of_measurement=unit,
         mode=NumberMode.BOX,
         value_fn=lambda d: d.setting(key),
-        set_fn=_write(key),
+        set_fn=lambda coordinator, value: coordinator.inverter.write_setting(
+            key, value
+        ),
         has_fn=lambda d: d.setting(key) is not None,
     )
 
 
-NUMBERS: tuple[EnergyHubNumberEntityDescription[SungrowData], ...] = (
+NUMBERS: tuple[Number, ...] = (
     _setting_number(
         "forced_power",
         minimum=0,
@@ -264,54 +229,38 @@ NUMBERS: tuple[EnergyHubNumberEntityDescription[SungrowData], ...] = (
     ),
 )
 
-
-async def _set_ems_mode(
-    coordinator: DataUpdateCoordinator[SungrowData], option: str
-) -> None:
-    await _inverter(coordinator).set_ems_mode(option)
-
-
-async def _set_command(
-    coordinator: DataUpdateCoordinator[SungrowData], option: str
-) -> None:
-    await _inverter(coordinator).set_forced_command(option)
-
-
-SELECTS: tuple[EnergyHubSelectEntityDescription[SungrowData], ...] = (
-    EnergyHubSelectEntityDescription[SungrowData](
+SELECTS: tuple[Select, ...] = (
+    EnergyHubSelectEntityDescription[SungrowCoordinator, SungrowData](
         key="ems_mode",
         translation_key="ems_mode",
         entity_category=EntityCategory.CONFIG,
         options=list(EMS_MODES),
         value_fn=lambda d: d.ems_mode,
-        set_fn=_set_ems_mode,
+        set_fn=lambda coordinator, option: coordinator.inverter.set_ems_mode(option),
         has_fn=lambda d: d.ems_mode is not None,
     ),
-    EnergyHubSelectEntityDescription[SungrowData](
+    EnergyHubSelectEntityDescription[SungrowCoordinator, SungrowData](
         key="forced_command",
         translation_key="forced_command",
         entity_category=EntityCategory.CONFIG,
         options=list(FORCED_COMMANDS),
         value_fn=lambda d: d.forced_command,
-        set_fn=_set_command,
+        set_fn=lambda coordinator, option: coordinator.inverter.set_forced_command(
+            option
+        ),
         has_fn=lambda d: d.forced_command is not None,
     ),
 )
 
-
-async def _set_export_limit(
-    coordinator: DataUpdateCoordinator[SungrowData], enabled: bool
-) -> None:
-    await _inverter(coordinator).set_export_limit_enabled(enabled)
-
-
-SWITCHES: tuple[EnergyHubSwitchEntityDescription[SungrowData], ...] = (
-    EnergyHubSwitchEntityDescription[SungrowData](
+SWITCHES: tuple[Switch, ...] = (
+    EnergyHubSwitchEntityDescription[SungrowCoordinator, SungrowData](
         key="export_limit_enabled",
         translation_key="export_limit_enabled",
         entity_category=EntityCategory.CONFIG,
         value_fn=lambda d: d.export_limit_enabled,
-        set_fn=_set_export_limit,
+        set_fn=lambda coordinator, on: coordinator.inverter.set_export_limit_enabled(
+            on
+        ),
         has_fn=lambda d: d.export_limit_enabled is not None,
     ),
 )

@@ -4,8 +4,6 @@ Home-Assistant-free. Implements the `BatteryController` protocol over the
 EMS holding registers.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from enum import StrEnum
 import logging
@@ -14,6 +12,7 @@ import time
 from ..battery import BatterySettings
 from ..errors import DeviceConnectionError, DeviceRejectedError
 from ..modbus.client import ClientSettings, ModbusDeviceClient, ReadResult
+from ..modbus.registers import Value
 from . import registers as reg
 from .registers import SungrowData, SungrowIdentity
 
@@ -59,9 +58,8 @@ class SungrowInverter:
         self.client = ModbusDeviceClient(
             host, port, unit, settings or CLIENT_SETTINGS[connection]
         )
-        self.identity: SungrowIdentity | None = None
         self.stats = PollStats()
-        self._settings: dict[str, object] = {}
+        self._settings: dict[str, Value | None] = {}
         self._settings_read_at: float | None = None
 
     async def close(self) -> None:
@@ -76,12 +74,10 @@ class SungrowInverter:
             raise DeviceRejectedError(
                 "the device did not report a Sungrow serial and type"
             )
-        self.identity = SungrowIdentity(serial, device_type)
-        return self.identity
+        return SungrowIdentity(serial, device_type)
 
     async def poll(self) -> SungrowData:
         """Read telemetry, and settings when stale."""
-        identity = self.identity or await self.identify()
         telemetry = await self.client.read(reg.TELEMETRY)
         self._log_failures(telemetry)
         settings_requests = 0
@@ -100,9 +96,8 @@ class SungrowInverter:
             raise DeviceConnectionError("the inverter answered no telemetry")
         self.stats = PollStats(telemetry.requests, settings_requests)
         return SungrowData(
-            identity,
-            telemetry=telemetry.values,
-            settings=dict(self._settings),  # type: ignore[arg-type]
+            values=telemetry.values,
+            settings=dict(self._settings),
             disabled=frozenset(telemetry.disabled),
         )
 

@@ -1,19 +1,26 @@
 """Sungrow SH hybrid inverter register map and model; Home-Assistant-free.
 
-Wire addresses from `shared/reference/sungrow-registers.md` (the protocol
-document's register number minus one); 32-bit values come low word first.
+Wire addresses, types, scales and the WiNet-S quirks are documented in
+`docs/sungrow-registers.md` (wire address = the protocol document's register
+number minus one); 32-bit values come low word first.
 
 Sign conventions Energy Hub publishes: battery power is positive while the
 battery discharges and negative while it charges; grid power is positive
 while importing and negative while exporting.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, override
 
-from ..modbus.registers import DataType, Register, Table, Value, WordOrder
+from ..modbus.registers import (
+    DataType,
+    ModbusData,
+    Register,
+    Table,
+    Value,
+    WordOrder,
+    as_number,
+)
 
 _LOW = WordOrder.LOW_FIRST
 
@@ -164,33 +171,15 @@ class SungrowIdentity:
         return model_name(self.device_type) or f"Sungrow 0x{self.device_type:04X}"
 
 
-def _number(values: dict[str, Value | None], key: str) -> float | None:
-    value = values.get(key)
-    return float(value) if isinstance(value, (int, float)) else None
+@dataclass(slots=True, kw_only=True)
+class SungrowData(ModbusData):
+    """One poll's telemetry (`values`) plus the last settings read."""
 
-
-@dataclass(slots=True)
-class SungrowData:
-    """One poll's worth of telemetry plus the last settings read."""
-
-    identity: SungrowIdentity
-    telemetry: dict[str, Value | None] = field(default_factory=dict)
     settings: dict[str, Value | None] = field(default_factory=dict)
-    disabled: frozenset[str] = frozenset()
-
-    def number(self, key: str) -> float | None:
-        """A telemetry value as a float (None when not available)."""
-        return _number(self.telemetry, key)
 
     def setting(self, key: str) -> float | None:
         """A setting as a float (None when not available)."""
-        return _number(self.settings, key)
-
-    def has(self, key: str) -> bool:
-        """Whether the inverter serves `key` (not refused, not 'not available')."""
-        return key not in self.disabled and (
-            self.telemetry.get(key) is not None or self.settings.get(key) is not None
-        )
+        return as_number(self.settings.get(key))
 
     @property
     def battery_power(self) -> float | None:
@@ -236,7 +225,7 @@ class SungrowData:
     @property
     def system_state(self) -> str | None:
         """Decoded running state; None when unknown or hidden (reads 0)."""
-        code = self.telemetry.get("system_state")
+        code = self.values.get("system_state")
         return SYSTEM_STATES.get(code) if isinstance(code, int) else None
 
     @property
@@ -259,16 +248,10 @@ class SungrowData:
             return False
         return None
 
+    @override
     def as_dict(self) -> dict[str, Any]:
         """For diagnostics."""
-        return {
-            "model": self.identity.model,
-            "device_type": self.identity.device_type,
-            "serial": self.identity.serial,
-            "telemetry": dict(self.telemetry),
-            "settings": dict(self.settings),
-            "disabled": sorted(self.disabled),
-        }
+        return {**super().as_dict(), "settings": dict(self.settings)}
 
 
 def _option(options: dict[str, int], code: Value | None) -> str | None:

@@ -1,39 +1,59 @@
 """What a Sungrow config entry keeps in `entry.runtime_data`."""
 
-from __future__ import annotations
+from typing import Any, override
 
+from homeassistant.const import CONF_HOST, CONF_PORT
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceInfo
 
-from ..device_source import DeviceSource
+from ..const import DOMAIN
+from ..modbus.source import ModbusSource
+from ..source import EnergyHubConfigEntry
+from .const import CONF_CONNECTION, CONF_UNIT_ID
 from .coordinator import SungrowCoordinator
 from .entities import DESCRIPTIONS
+from .inverter import Connection, SungrowInverter
 
 
-class SungrowSource(DeviceSource):
+class SungrowSource(ModbusSource):
     """A Sungrow inverter; also steers its battery for the scheduler."""
 
     coordinator: SungrowCoordinator
 
-    def __init__(
-        self, coordinator: SungrowCoordinator, device_info: DeviceInfo, serial: str
-    ) -> None:
-        """Wire the coordinator, the descriptions and the battery controller."""
-        super().__init__(coordinator, device_info, serial, DESCRIPTIONS)
+    def __init__(self, coordinator: SungrowCoordinator) -> None:
+        """Describe the identified inverter and hand out its battery control."""
+        identity = coordinator.identity
+        device_info = DeviceInfo(
+            identifiers={(DOMAIN, identity.serial)},
+            manufacturer="Sungrow",
+            model=identity.model,
+            serial_number=identity.serial,
+            translation_key="sungrow_inverter",
+        )
+        super().__init__(coordinator, device_info, identity.serial, DESCRIPTIONS)
         self.battery_controller = coordinator.inverter
 
-    async def async_unload(self) -> None:
-        """Stop polling and close the single Modbus session."""
-        await super().async_unload()
-        await self.coordinator.inverter.close()
-
-    def diagnostics(self) -> dict[str, object]:
-        """Add the engine's view: refused registers and request counts."""
-        client = self.coordinator.inverter.client
+    @override
+    def diagnostics(self) -> dict[str, Any]:
+        """Add the device type code behind the model name."""
+        identity = self.coordinator.identity
         return {
             **super().diagnostics(),
-            "refused_registers": sorted(f"{t} {a}" for t, a in client.refused),
-            "requests_last_poll": {
-                "telemetry": self.coordinator.inverter.stats.telemetry_requests,
-                "settings": self.coordinator.inverter.stats.settings_requests,
-            },
+            "device_type": f"0x{identity.device_type:04X}",
+            "serial": identity.serial,
         }
+
+
+async def async_setup_source(
+    hass: HomeAssistant, entry: EnergyHubConfigEntry
+) -> SungrowSource:
+    """Identify the inverter and poll it."""
+    inverter = SungrowInverter(
+        entry.data[CONF_HOST],
+        entry.data[CONF_PORT],
+        entry.data[CONF_UNIT_ID],
+        Connection(entry.data[CONF_CONNECTION]),
+    )
+    coordinator = SungrowCoordinator(hass, entry, inverter)
+    await coordinator.async_config_entry_first_refresh()
+    return SungrowSource(coordinator)

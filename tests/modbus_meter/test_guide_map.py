@@ -1,7 +1,5 @@
 """The custom map in the load-management guide's flat form, translated to registers (HA-free)."""
 
-from __future__ import annotations
-
 import json
 import struct
 

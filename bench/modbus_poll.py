@@ -1,14 +1,14 @@
-"""Full Sungrow telemetry poll: batched blocks vs one request per register.
+"""Sungrow telemetry polls: batched blocks vs one request per register.
 
-Runs the Sungrow simulator on 127.0.0.1, polls the full telemetry map with the
-engine's block planner and, in the same run, with one request per map entry
-(the baseline), for the LAN-port and WiNet-S pacing profiles. Prints the
-figures and ends with one line of JSON.
+Runs the Sungrow simulator (an SH10RT) on 127.0.0.1 and polls its telemetry
+with the engine's block planner and, in the same run, with one request per map
+entry (the baseline), for the LAN-port and WiNet-S pacing profiles: `lan` /
+`winet` poll the registers of the entities enabled by default (the everyday
+set), `lan_full` / `winet_full` every register of the model (every entity
+enabled). Prints the figures and ends with one line of JSON.
 
     .venv/bin/python -m bench.modbus_poll [--polls N]
 """
-
-from __future__ import annotations
 
 import argparse
 import asyncio
@@ -17,37 +17,62 @@ import statistics
 import time
 
 from custom_components.energy_hub.modbus.client import ModbusDeviceClient
+from custom_components.energy_hub.modbus.registers import Register
+from custom_components.energy_hub.sungrow.entities import SENSORS
 from custom_components.energy_hub.sungrow.inverter import CLIENT_SETTINGS, Connection
-from custom_components.energy_hub.sungrow.registers import SETTINGS, TELEMETRY
+from custom_components.energy_hub.sungrow.registers import (
+    SETTINGS,
+    entity_registers,
+    model_series,
+    telemetry_for,
+)
 from simulators.modbus import SungrowSimulator
 
+_SERIES = model_series(SungrowSimulator.device_type)
+FULL = telemetry_for(_SERIES)
+DEFAULT = telemetry_for(
+    _SERIES,
+    {
+        key
+        for sensor in SENSORS
+        if sensor.entity_registry_enabled_default
+        for key in entity_registers(sensor.key)
+    },
+)
 
-async def _poll_batched(client: ModbusDeviceClient) -> tuple[int, float]:
+
+async def _poll_batched(
+    client: ModbusDeviceClient, registers: tuple[Register, ...]
+) -> tuple[int, float]:
     start = time.perf_counter()
-    result = await client.read(TELEMETRY)
+    result = await client.read(registers)
     return result.requests, time.perf_counter() - start
 
 
-async def _poll_per_register(client: ModbusDeviceClient) -> tuple[int, float]:
+async def _poll_per_register(
+    client: ModbusDeviceClient, registers: tuple[Register, ...]
+) -> tuple[int, float]:
     start = time.perf_counter()
     before = client.requests
-    for register in TELEMETRY:
+    for register in registers:
         await client.read([register])
     return client.requests - before, time.perf_counter() - start
 
 
-async def _measure(connection: Connection, polls: int) -> dict[str, float]:
+async def _measure(
+    connection: Connection, polls: int, registers: tuple[Register, ...]
+) -> dict[str, float]:
     simulator = SungrowSimulator()
     await simulator.start()
     client = ModbusDeviceClient(
         simulator.host, simulator.port, 1, CLIENT_SETTINGS[connection]
     )
     try:
-        await client.read(TELEMETRY)  # connect and warm up
+        await client.read(registers)  # connect and warm up
         figures: dict[str, list[tuple[int, float]]] = {"batched": [], "baseline": []}
         for _ in range(polls):  # interleaved, so both see the same conditions
-            figures["batched"].append(await _poll_batched(client))
-            figures["baseline"].append(await _poll_per_register(client))
+            figures["batched"].append(await _poll_batched(client, registers))
+            figures["baseline"].append(await _poll_per_register(client, registers))
         settings_requests = (await client.read(SETTINGS)).requests
         served = simulator.requests
     finally:
@@ -58,7 +83,7 @@ async def _measure(connection: Connection, polls: int) -> dict[str, float]:
     batched_ms = statistics.median(t for _, t in figures["batched"]) * 1000
     baseline_ms = statistics.median(t for _, t in figures["baseline"]) * 1000
     return {
-        "map_entries": len(TELEMETRY),
+        "map_entries": len(registers),
         "requests_per_poll": batched_requests,
         "baseline_requests_per_poll": baseline_requests,
         "request_ratio": baseline_requests / batched_requests,
@@ -72,20 +97,32 @@ async def _measure(connection: Connection, polls: int) -> dict[str, float]:
 
 async def _main(polls: int) -> dict[str, object]:
     results: dict[str, object] = {"polls": polls}
-    for connection in Connection:
-        figures = await _measure(connection, polls)
-        results[connection.value] = figures
-        print(
-            f"{connection.value:5}: {figures['map_entries']} map entries; "
-            f"batched {figures['requests_per_poll']:.0f} requests/poll, "
-            f"{figures['poll_ms_median']:.1f} ms median; "
-            f"baseline {figures['baseline_requests_per_poll']:.0f} requests/poll, "
-            f"{figures['baseline_poll_ms_median']:.1f} ms median; "
-            f"{figures['request_ratio']:.1f}x fewer requests, "
-            f"{figures['time_ratio']:.1f}x faster; "
-            f"settings poll (separate cycle) {figures['settings_requests']} requests"
-        )
+    for suffix, registers in (("", DEFAULT), ("_full", FULL)):
+        for connection in Connection:
+            await _report(results, connection, suffix, registers, polls)
     return results
+
+
+async def _report(
+    results: dict[str, object],
+    connection: Connection,
+    suffix: str,
+    registers: tuple[Register, ...],
+    polls: int,
+) -> None:
+    figures = await _measure(connection, polls, registers)
+    name = f"{connection.value}{suffix}"
+    results[name] = figures
+    print(
+        f"{name:10}: {figures['map_entries']} map entries; "
+        f"batched {figures['requests_per_poll']:.0f} requests/poll, "
+        f"{figures['poll_ms_median']:.1f} ms median; "
+        f"baseline {figures['baseline_requests_per_poll']:.0f} requests/poll, "
+        f"{figures['baseline_poll_ms_median']:.1f} ms median; "
+        f"{figures['request_ratio']:.1f}x fewer requests, "
+        f"{figures['time_ratio']:.1f}x faster; "
+        f"settings poll (separate cycle) {figures['settings_requests']} requests"
+    )
 
 
 def main() -> None:

@@ -1,8 +1,9 @@
-"""CPU cost of the P1 meter's 1-second tick in a real Home Assistant.
+"""CPU cost of one P1 meter tick (a poll) in a real Home Assistant.
 
 Runs the P1 meter simulator in a separate process (so its CPU is not counted)
 and, in this process, a Home Assistant with an Energy Hub P1 entry. One tick
-is what happens every second at the default poll interval: the coordinator's
+is what happens at every poll (every 5 s by default, every second at the
+fastest poll interval the options offer): the coordinator's
 fetch (HTTP request, parsing, capacity tariff, gas/water bookkeeping) and the
 state writes of every enabled entity (each writes every tick; the figure
 "state changes" counts those Home Assistant published as changed, the meter's
@@ -85,7 +86,7 @@ async def _run(ticks: int, address: str, config_dir: str) -> dict[str, float]:
         entry = MockConfigEntry(
             domain="energy_hub",
             title="P1 meter",
-            data={"source": "p1", "host": address, "api_version": "v1"},
+            data={"source": "homewizard", "host": address, "api_version": "v1"},
             # Ticks are driven below, back to back; no timer of its own.
             options={"poll_interval": 3600},
         )

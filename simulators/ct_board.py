@@ -10,10 +10,13 @@ Faults: `set_offline(True)` stops posting and the status page;
 `faults.malformed` posts a body that is not JSON; `faults.extra`:
 `drop_rate` (share of posts never sent), `duplicate_rate` (share sent twice),
 `clock_offset_s` (the board's clock error), `minimal` (post `{"channels":
-{id: amps}}` only). `reboot()` restarts it: it re-sends its last reading.
-"""
+{id: amps}}` only), `amps` (`{channel: amps}`: what those clamps read instead
+of the profile, e.g. an ADC misread of 429496729.5 A). `reboot()` restarts
+it: it re-sends its last reading.
 
-from __future__ import annotations
+Its clamps are SCT-013-030s (30 A): the demo entry gives each channel that
+rating.
+"""
 
 import asyncio
 from collections.abc import Mapping
@@ -35,6 +38,8 @@ _LOGGER = logging.getLogger(__name__)
 DAY_S = 86400.0
 # SCT-013-030: 30 A full scale gives 1 V RMS, i.e. 33.33 mV per amp.
 MILLIVOLTS_PER_AMP = 1000.0 / 30.0
+# The ADS1115 at gain 1 reads at most 4.096 V.
+ADC_FULL_SCALE_MV = 4096.0
 # The board's own power estimate (it assumes 240 V and PF 0.95).
 BOARD_VOLTAGE = 240.0
 BOARD_POWER_FACTOR = 0.95
@@ -105,8 +110,9 @@ class CtBoardSimulator(HttpSimulator):
 
     def build_post(self, timestamp: float) -> dict[str, Any]:
         """The JSON body the board posts for a reading at `timestamp`."""
+        misreads: Mapping[str, float] = self.faults.extra.get("amps", {})
         currents = {
-            channel: round(profile.current(timestamp), 3)
+            channel: round(misreads.get(channel, profile.current(timestamp)), 3)
             for channel, profile in self.profiles.items()
         }
         if self.faults.extra.get("minimal"):
@@ -117,7 +123,9 @@ class CtBoardSimulator(HttpSimulator):
             "channels": {
                 channel: {
                     "current_amps": amps,
-                    "voltage_mv": round(amps * MILLIVOLTS_PER_AMP, 1),
+                    "voltage_mv": round(
+                        min(amps * MILLIVOLTS_PER_AMP, ADC_FULL_SCALE_MV), 1
+                    ),
                 }
                 for channel, amps in currents.items()
             },
@@ -238,7 +246,7 @@ class CtBoardSimulator(HttpSimulator):
                 steps=[
                     {
                         "name": "CT clamps",
-                        "channels": "line_A: Mains, line_B: Solar inverter",
+                        "channels": "line_A: Mains (30 A), line_B: Solar inverter (30 A)",
                         "voltage": 230,
                         "power_factor": 0.95,
                         "allow_external": False,

@@ -16,6 +16,8 @@ Faults, in `faults.extra` (see the `FAULT_*` names) besides `faults.delay_s`
 - `drop_connection`: close the connection instead of answering the next request;
 - `garbage`: answer reads with random register values;
 - `ignore_writes`: acknowledge writes without applying them;
+- `refuse_writes`: set of holding addresses whose writes are answered with
+  04 (device failure) and not applied, e.g. the second write of a sequence;
 - `single_session`: refuse a second TCP connection (WiNet-S; on by default
   for the Sungrow simulator).
 `winet_rs = True` shows the WiNet-S / RS-firmware quirks: running state and
@@ -23,8 +25,6 @@ power-flow bits read 0 and the signed battery power at 5213 is refused. Only
 unit 1 answers (the SBR battery at unit 200 is not reachable, as through a
 WiNet-S). Daily counters reset at the simulated midnight.
 """
-
-from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
@@ -51,6 +51,7 @@ FAULT_DROP_CONNECTION = "drop_connection"
 FAULT_GARBAGE = "garbage"
 FAULT_SINGLE_SESSION = "single_session"
 FAULT_IGNORE_WRITES = "ignore_writes"
+FAULT_REFUSE_WRITES = "refuse_writes"
 
 _READ_CODES = {3: "holding", 4: "input"}
 _WRITE_CODES = {6, 16}
@@ -186,6 +187,9 @@ class ModbusSimulator(Simulator):
         if any((table, a) in refused for a in range(address, address + count)):
             return ExcCodes.ILLEGAL_ADDRESS
         if function_code in _WRITE_CODES and set_values is not None:
+            refused_writes = extra.get(FAULT_REFUSE_WRITES, set())
+            if any(address + i in refused_writes for i in range(len(set_values))):
+                return ExcCodes.DEVICE_FAILURE
             for offset, value in enumerate(set_values):
                 if not unit.validate(address + offset, int(value)):
                     return ExcCodes.DEVICE_FAILURE  # out-of-range writes answer 04
@@ -255,9 +259,14 @@ H_MAX_SOC = 13057
 H_MIN_SOC = 13058
 H_EXPORT_LIMIT = 13073
 H_EXPORT_LIMIT_MODE = 13086
+H_BACKUP_MODE = 13074
+H_POWER_LIMITATION = 13088
+H_POWER_LIMITATION_RATIO = 13089
 H_BACKUP_RESERVE = 13099
 H_MAX_CHARGE = 33046
 H_MAX_DISCHARGE = 33047
+H_CHARGE_START = 33148
+H_DISCHARGE_START = 33149
 
 _SUNGROW_LIMITS: dict[int, Callable[[int], bool]] = {
     H_EMS_MODE: lambda v: v in (EMS_SELF_CONSUMPTION, EMS_FORCED, EMS_EXTERNAL),
@@ -268,6 +277,13 @@ _SUNGROW_LIMITS: dict[int, Callable[[int], bool]] = {
     H_EXPORT_LIMIT: lambda v: 0 <= v <= 30000,
     H_EXPORT_LIMIT_MODE: lambda v: v in (EXPORT_LIMIT_ON, EXPORT_LIMIT_OFF),
     H_BACKUP_RESERVE: lambda v: 0 <= v <= 100,
+    H_BACKUP_MODE: lambda v: v in (EXPORT_LIMIT_ON, EXPORT_LIMIT_OFF),
+    H_POWER_LIMITATION: lambda v: v in (EXPORT_LIMIT_ON, EXPORT_LIMIT_OFF),
+    H_POWER_LIMITATION_RATIO: lambda v: 0 <= v <= 1000,
+    H_MAX_CHARGE: lambda v: 0 <= v <= 3000,
+    H_MAX_DISCHARGE: lambda v: 0 <= v <= 3000,
+    H_CHARGE_START: lambda v: 0 <= v <= 100,
+    H_DISCHARGE_START: lambda v: 0 <= v <= 100,
 }
 
 
@@ -288,7 +304,10 @@ class SungrowModel:
     pv_w: float = 0.0
     battery_w: float = 0.0  # + discharge, - charge
     grid_w: float = 0.0  # + import, - export
-    # Energy counters in Wh (lifetime) and Wh since midnight (daily).
+    # Energy counters in Wh (lifetime) and Wh since midnight (daily):
+    # "pv_export" is the PV share of the export, "charge_pv" the battery's
+    # charge from PV, "direct" PV used by the house at once, "output" the
+    # inverter's AC output (PV and battery).
     totals: dict[str, float] = field(
         default_factory=lambda: {
             "pv": 8_123_400.0,
@@ -296,11 +315,26 @@ class SungrowModel:
             "export": 4_567_800.0,
             "charge": 1_234_500.0,
             "discharge": 1_111_100.0,
+            "pv_export": 4_500_000.0,
+            "charge_pv": 1_200_000.0,
+            "direct": 2_400_000.0,
+            "output": 9_000_000.0,
         }
     )
     daily: dict[str, float] = field(
         default_factory=lambda: dict.fromkeys(
-            ("pv", "import", "export", "charge", "discharge"), 0.0
+            (
+                "pv",
+                "import",
+                "export",
+                "charge",
+                "discharge",
+                "pv_export",
+                "charge_pv",
+                "direct",
+                "output",
+            ),
+            0.0,
         )
     )
 
@@ -336,6 +370,11 @@ class SungrowSimulator(ModbusSimulator):
                 H_BACKUP_RESERVE: 10,
                 H_MAX_CHARGE: 500,
                 H_MAX_DISCHARGE: 500,
+                H_BACKUP_MODE: EXPORT_LIMIT_ON,
+                H_POWER_LIMITATION: EXPORT_LIMIT_OFF,
+                H_POWER_LIMITATION_RATIO: 1000,
+                H_CHARGE_START: 10,
+                H_DISCHARGE_START: 10,
             }
         )
         self.units[1] = _Unit(
@@ -343,8 +382,14 @@ class SungrowSimulator(ModbusSimulator):
             input_image=self._input_image,
             validate=_sungrow_write_allowed,
             regions={
-                "input": [(4989, 62), (5200, 20), (5600, 20), (12999, 101)],
-                "holding": [(13049, 51), (33046, 2)],
+                "input": [
+                    (4989, 62),
+                    (5200, 20),
+                    (5600, 46),
+                    (5722, 24),
+                    (12999, 101),
+                ],
+                "holding": [(13049, 51), (33046, 2), (33148, 2)],
             },
         )
         self.advance(force=True)  # a consistent first moment
@@ -420,12 +465,17 @@ class SungrowSimulator(ModbusSimulator):
             100.0, max(0.0, m.soc - battery * seconds / 3600 / m.capacity_wh * 100)
         )
         hours = seconds / 3600
+        export, charge = max(-grid, 0.0), max(-battery, 0.0)
         for key, watts in (
             ("pv", m.pv_w),
             ("import", max(grid, 0.0)),
-            ("export", max(-grid, 0.0)),
-            ("charge", max(-battery, 0.0)),
+            ("export", export),
+            ("charge", charge),
             ("discharge", max(battery, 0.0)),
+            ("pv_export", min(export, m.pv_w)),
+            ("charge_pv", min(charge, m.pv_w)),
+            ("direct", max(0.0, min(m.load_w, m.pv_w - charge - export))),
+            ("output", max(0.0, m.pv_w - charge + max(battery, 0.0))),
         ):
             m.totals[key] += watts * hours
             m.daily[key] += watts * hours
@@ -441,30 +491,55 @@ class SungrowSimulator(ModbusSimulator):
             [int.from_bytes(serial[i : i + 2], "big") for i in range(0, 20, 2)],
         )
         image[4999] = self.device_type
+        tenths = {key: round(value / 100) for key, value in m.totals.items()}
+        daily = {key: round(value / 100) for key, value in m.daily.items()}
         image[5000] = 100  # nominal 10.0 kW
-        _put(image, 5003, _words("I", round(m.totals["pv"] / 100), low_first=True))
+        image[5002] = daily["output"]
+        _put(image, 5003, _words("I", tenths["output"], low_first=True))
         image[5007] = 400 + random.randint(-5, 5)  # 40.0 °C
         mppt = m.pv_w / 2
         for address, volts in ((5010, 380.0), (5012, 365.0)):
             voltage = volts if m.pv_w > 0 else 0.0
             image[address] = round(voltage * 10)
             image[address + 1] = round(mppt / voltage * 10) if voltage else 0
+        image[5014] = image[5015] = 0  # the SH10RT has two MPPT trackers
         _put(image, 5016, _words("I", round(m.pv_w), low_first=True))
-        for address in (5018, 5019, 5020):
-            image[address] = round(random.uniform(228, 234) * 10)
+        phase_volts = [round(random.uniform(228, 234) * 10) for _ in range(3)]
+        for address, voltage in zip((5018, 5019, 5020), phase_volts, strict=True):
+            image[address] = voltage
+        output_w = m.pv_w + m.battery_w  # the inverter's AC side
+        _put(image, 5032, _words("i", -120, low_first=True))  # -120 var
+        image[5034] = _words("h", 985, low_first=True)[0]  # 0.985
         image[5035] = 500  # 50.0 Hz
         _put(image, 5213, _words("i", round(m.battery_w), low_first=True))
         _put(image, 5600, _words("i", round(m.grid_w), low_first=True))
         for address in (5602, 5604, 5606):
             _put(image, address, _words("i", round(m.grid_w / 3), low_first=True))
+        image[5621], image[5622] = 0, 1000  # export limit range 0-10 kW
+        image[5627] = 50  # BDC rated power 5.0 kW
+        image[5630] = _words("h", round(-m.battery_w / 39.5), low_first=True)[0]
+        image[5634], image[5635] = 25, 25  # BMS limits, A
+        image[5638] = round(m.capacity_wh / 10)  # 0.01 kWh
+        backup_w = [round(m.load_w / 10)] * 3  # the backup circuit's share
+        for address, watts in zip((5722, 5723, 5724), backup_w, strict=True):
+            image[address] = _words("h", watts, low_first=True)[0]
+        _put(image, 5725, _words("i", sum(backup_w), low_first=True))
+        for offset, voltage in enumerate(phase_volts):
+            image[5740 + offset] = _words("h", voltage, low_first=True)[0]
+            amps = abs(m.grid_w) / 3 / (voltage / 10)
+            image[5743 + offset] = round(amps * 100)
         flow = (m.pv_w > 0) | (m.battery_w < 0) << 1 | (m.battery_w > 0) << 2
         flow |= (m.grid_w < 0) << 4 | (m.grid_w > 0) << 5
         image[12999] = 0 if self.winet_rs else 0x0040  # running
         image[13000] = 0 if self.winet_rs else flow
-        tenths = {key: round(value / 100) for key, value in m.totals.items()}
-        daily = {key: round(value / 100) for key, value in m.daily.items()}
         image[13001] = daily["pv"]
         _put(image, 13002, _words("I", tenths["pv"], low_first=True))
+        image[13004] = daily["pv_export"]
+        _put(image, 13005, _words("I", tenths["pv_export"], low_first=True))
+        image[13011] = daily["charge_pv"]
+        _put(image, 13012, _words("I", tenths["charge_pv"], low_first=True))
+        image[13016] = daily["direct"]
+        _put(image, 13017, _words("I", tenths["direct"], low_first=True))
         _put(image, 13007, _words("i", round(m.load_w), low_first=True))
         _put(image, 13009, _words("i", round(-m.grid_w), low_first=True))
         image[13019] = round(random.uniform(390, 400) * 10)
@@ -475,6 +550,10 @@ class SungrowSimulator(ModbusSimulator):
         image[13024] = 245
         image[13025] = daily["discharge"]
         _put(image, 13026, _words("I", tenths["discharge"], low_first=True))
+        for offset, voltage in enumerate(phase_volts):
+            amps = output_w / 3 / (voltage / 10)
+            image[13030 + offset] = _words("h", round(amps * 10), low_first=True)[0]
+        _put(image, 13033, _words("i", round(output_w), low_first=True))
         image[13035] = daily["import"]
         _put(image, 13036, _words("I", tenths["import"], low_first=True))
         image[13039] = daily["charge"]

@@ -14,38 +14,63 @@ and quirks as a real gateway:
 - while the controller is stopped the live endpoints answer 502 with an empty
   body; `frequency` is 0 on newer firmware.
 
+Like a real gateway it serves a self-signed certificate of its own, made
+fresh for each instance: two instances never present the same certificate
+(`certificate_sha256` is its fingerprint), which is how a gateway is told
+from another device claiming its DHCP name.
+
 Faults (besides the generic `faults.*` and `set_offline`): a wrong password
 answers 401 and, after `MAX_FAILED_LOGINS` in a row, every login answers 429
 for `LOCKOUT_S` seconds; `expire_sessions()`; `faults.extra` keys
 `"rate_limited"` (every authenticated call answers 429), `"missing_meter"`
 (a meter name left out of the aggregates), `"zero_counters"` (the aggregates
-report 0 Wh counters, a glitch real gateways show after a meter resync) and
-`"stopped"` (502 while the controller is stopped); `set_grid(False)` islands
-the house.
+report 0 Wh counters, a glitch real gateways show after a meter resync),
+`"misread_wh"` (every counter reads this value, as a garbled answer would)
+(`"missing_meter"` can name `busway` too: the extra meter the aggregates
+list besides site, load, solar and battery; `add_meter()` lists more)
+and `"stopped"` (502 while the controller is stopped); `set_grid(False)`
+islands the house. `pack_serials` lists the packs (None: a pack that reports
+no serial); `PACK_MODES` holds the shapes published captures show: two packs
+with the same serial, a pack without one.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 import datetime as dt
+import hashlib
+import ipaddress
 import math
+from pathlib import Path
 import secrets
+import ssl
+import tempfile
 import time
 from typing import Any, override
 
 from aiohttp import web
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from .base import DemoEntry
 from .http import HttpSimulator
-from .tls import make_server_certificate
 
 GATEWAY_DIN = "1232100-10-J--TG123456789ABC"
 PACK_SERIALS = ("TG122345678ABC", "TG122345678ABD")
+# Pack lists seen in published gateway captures, besides the normal one.
+PACK_MODES: dict[str, tuple[str | None, ...]] = {
+    "normal": PACK_SERIALS,
+    "same_serial": (PACK_SERIALS[0], PACK_SERIALS[0]),
+    "missing_serial": (PACK_SERIALS[0], None),
+}
 PASSWORD = "9ABC5"  # the default customer password: the last 5 characters of the serial
 FIRMWARE = "25.10.4 8bd8cb5e"
 MAX_FAILED_LOGINS = 5
 LOCKOUT_S = 300.0
 PACK_FULL_WH = 13_500.0
+SOLAR_NIGHT_DRAW_W = -3.2  # what a solar inverter draws without sun
 _STOPPED_ENDPOINTS = frozenset(
     {
         "/api/meters/aggregates",
@@ -58,6 +83,68 @@ _GRID_STATUS = {
     True: "SystemGridConnected",
     False: "SystemIslandedActive",
 }
+
+
+@dataclass(frozen=True)
+class SelfSignedCertificate:
+    """A gateway's own certificate (no CA behind it), as PEM files on disk."""
+
+    cert_pem: Path
+    key_pem: Path
+    der: bytes
+
+    @property
+    def sha256(self) -> str:
+        """The certificate's SHA-256 fingerprint (hex)."""
+        return hashlib.sha256(self.der).hexdigest()
+
+    def server_context(self) -> ssl.SSLContext:
+        """An SSL context serving this certificate."""
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(self.cert_pem, self.key_pem)
+        return context
+
+
+def make_gateway_certificate() -> SelfSignedCertificate:
+    """A self-signed certificate as a Tesla gateway makes itself."""
+    now = dt.datetime.now(dt.UTC)
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "teslapw")])
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=3650))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [
+                    x509.DNSName("teslapw"),
+                    x509.DNSName("powerwall"),
+                    x509.IPAddress(ipaddress.ip_address("192.168.91.1")),
+                    x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+                ]
+            ),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    folder = Path(tempfile.mkdtemp(prefix="energy-hub-sim-powerwall-"))
+    cert_pem = folder / "cert.pem"
+    key_pem = folder / "key.pem"
+    cert_pem.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_pem.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return SelfSignedCertificate(
+        cert_pem, key_pem, cert.public_bytes(serialization.Encoding.DER)
+    )
 
 
 @dataclass
@@ -94,6 +181,7 @@ class GatewayState:
     solar_w: float = 3200.0
     battery_w: float = -1250.0  # charging
     grid_connected: bool = True
+    pack_count: int = len(PACK_SERIALS)
     energy_remaining_wh: float = 18_700.0
     backup_reserve_percent: float = 24.0  # raw: 20 % in the app (5 + 0.95 * 20)
     real_mode: str = "self_consumption"
@@ -106,13 +194,16 @@ class GatewayState:
             "battery": Meter(0.0, 2_693_110.0, 2_355_830.0, positive_imports=False),
             "load": Meter(0.0, 5_421_780.25, 0.0, positive_imports=True),
             "solar": Meter(0.0, 812.0, 4_217_330.52, positive_imports=False),
+            # Backup Gateway 2 answers list more meters than these four; a
+            # busway meter reads no power here, its counters stand still.
+            "busway": Meter(0.0, 10_512.0, 7_803.5, positive_imports=True),
         }
     )
 
     @property
     def full_pack_wh(self) -> float:
         """Full-pack energy of all packs together."""
-        return PACK_FULL_WH * len(PACK_SERIALS)
+        return PACK_FULL_WH * self.pack_count
 
     def site_w(self) -> float:
         """Grid power, + = import; 0 while islanded."""
@@ -127,11 +218,12 @@ class PowerwallGatewaySimulator(HttpSimulator):
     name = "powerwall"
 
     def __init__(self) -> None:
-        self.certificate = make_server_certificate("powerwall")
+        self.certificate = make_gateway_certificate()
         super().__init__(self.certificate.server_context())
         self.password = PASSWORD
         self.din = GATEWAY_DIN
         self.state = GatewayState()
+        self.pack_serials: tuple[str | None, ...] = PACK_SERIALS
         self.sessions: set[str] = set()
         self.logins = 0  # successful logins
         self.failed_logins = 0  # failed logins in a row
@@ -156,6 +248,14 @@ class PowerwallGatewaySimulator(HttpSimulator):
     def now(self) -> float:
         """The simulator's clock (monotonic seconds, moved on by `advance`)."""
         return time.monotonic() + self._offset_s
+
+    def restart_clock(self) -> None:
+        """Count from now on, dropping time that passed unseen.
+
+        For tests that freeze time after the simulator started: the frozen
+        clock jumps, and the house must not integrate over that jump.
+        """
+        self._clock = self.now()
 
     def advance(self, seconds: float) -> None:
         """Move the clock on, as if `seconds` had passed at the current powers."""
@@ -190,6 +290,32 @@ class PowerwallGatewaySimulator(HttpSimulator):
             state.battery_w = state.load_w - state.solar_w
         self._apply_power()
 
+    @property
+    def certificate_sha256(self) -> str:
+        """The fingerprint of the certificate this gateway presents."""
+        return self.certificate.sha256
+
+    def set_packs(self, serials: tuple[str | None, ...]) -> None:
+        """List these packs from now on (None: a pack without a serial)."""
+        self._tick()
+        self.pack_serials = serials
+        self.state.pack_count = len(serials)
+        self.state.energy_remaining_wh = min(
+            self.state.energy_remaining_wh, self.state.full_pack_wh
+        )
+
+    def add_meter(
+        self, name: str, imported_wh: float, exported_wh: float, power_w: float = 0.0
+    ) -> None:
+        """List one more meter in the aggregates (a generator, another CT, …).
+
+        Its power (+ = importing) is its own: the house's balance leaves it out.
+        """
+        self._tick()
+        self.state.meters[name] = Meter(
+            power_w, imported_wh, exported_wh, positive_imports=True
+        )
+
     def expire_sessions(self) -> None:
         """Forget every session, as the gateway does after a while or a reboot."""
         self.sessions.clear()
@@ -200,7 +326,9 @@ class PowerwallGatewaySimulator(HttpSimulator):
         meters["site"].power_w = state.site_w()
         meters["battery"].power_w = state.battery_w
         meters["load"].power_w = state.load_w
-        meters["solar"].power_w = state.solar_w
+        # Without sun the inverter draws a few watts, which the solar meter
+        # counts as imported energy.
+        meters["solar"].power_w = state.solar_w or SOLAR_NIGHT_DRAW_W
 
     def _tick(self) -> None:
         now = self.now()
@@ -349,9 +477,8 @@ class PowerwallGatewaySimulator(HttpSimulator):
 
     def _meter_body(self, name: str, meter: Meter) -> dict[str, Any]:
         zero = bool(self.faults.extra.get("zero_counters"))
+        misread = self.faults.extra.get("misread_wh")
         power = meter.power_w
-        if name == "solar" and power == 0:
-            power = -3.2  # inverters draw a few watts at night
         voltage = sum(v for v in self.state.voltage_v if v) or 0.0
         return {
             "last_communication_time": dt.datetime.now(dt.UTC).isoformat(),
@@ -361,8 +488,16 @@ class PowerwallGatewaySimulator(HttpSimulator):
             "frequency": 0
             if name != "site" or not self.state.grid_connected
             else 60.01,
-            "energy_exported": 0.0 if zero else meter.exported_wh,
-            "energy_imported": 0.0 if zero else meter.imported_wh,
+            "energy_exported": misread
+            if misread is not None
+            else 0.0
+            if zero
+            else meter.exported_wh,
+            "energy_imported": misread
+            if misread is not None
+            else 0.0
+            if zero
+            else meter.imported_wh,
             "instant_average_voltage": voltage,
             "instant_average_current": round(power / voltage, 3) if voltage else 0,
             "i_a_current": 0,
@@ -427,7 +562,7 @@ class PowerwallGatewaySimulator(HttpSimulator):
 
     def _system_status(self, request: web.Request) -> dict[str, Any]:
         state = self.state
-        share = 1 / len(PACK_SERIALS)
+        share = 1 / max(len(self.pack_serials), 1)
         return {
             "command_source": "Configuration",
             "battery_target_power": state.battery_w,
@@ -443,12 +578,12 @@ class PowerwallGatewaySimulator(HttpSimulator):
             "instantaneous_max_charge_power": 14_000,
             "grid_services_power": 0,
             "system_island_state": _GRID_STATUS[state.grid_connected],
-            "available_blocks": len(PACK_SERIALS),
+            "available_blocks": len(self.pack_serials),
             "battery_blocks": [
-                {
+                _with_serial(serial)
+                | {
                     "Type": "",
                     "PackagePartNumber": "3012170-10-B",
-                    "PackageSerialNumber": serial,
                     "disabled_reasons": [],
                     "pinv_state": "PINV_GridFollowing",
                     "pinv_grid_state": "Grid_Compliant",
@@ -469,7 +604,7 @@ class PowerwallGatewaySimulator(HttpSimulator):
                     "OpSeqState": "Active",
                     "version": "b3d3c9a5a6b5a1",
                 }
-                for serial in PACK_SERIALS
+                for serial in self.pack_serials
             ],
             "ffr_power_availability_high": 0,
             "ffr_power_availability_low": 0,
@@ -482,7 +617,7 @@ class PowerwallGatewaySimulator(HttpSimulator):
             "last_toggle_timestamp": "2026-11-01T06:14:01.123456Z",
             "solar_real_power_limit": 7_600,
             "score": 10_000,
-            "blocks_controlled": len(PACK_SERIALS),
+            "blocks_controlled": len(self.pack_serials),
             "primary": True,
             "auxiliary_load": 0,
             "all_enable_lines_high": True,
@@ -519,10 +654,10 @@ class PowerwallGatewaySimulator(HttpSimulator):
             "grid_code_validating": False,
             "phase_detection_not_available": True,
             "powerwalls": [
-                {
+                _with_serial(serial)
+                | {
                     "Type": "",
                     "PackagePartNumber": "3012170-10-B",
-                    "PackageSerialNumber": serial,
                     "type": "SolarPowerwall",
                     "grid_state": "Grid_Compliant",
                     "grid_reconnection_time_seconds": 0,
@@ -533,7 +668,7 @@ class PowerwallGatewaySimulator(HttpSimulator):
                     "bc_type": None,
                     "in_config": True,
                 }
-                for serial in PACK_SERIALS
+                for serial in self.pack_serials
             ],
             "gateway_din": self.din,
             "sync": {"updating": False, "commissioning_diagnostic": {}},
@@ -600,3 +735,8 @@ class PowerwallGatewaySimulator(HttpSimulator):
                 },
             )
         ]
+
+
+def _with_serial(serial: str | None) -> dict[str, Any]:
+    """A pack's serial field; a pack without one leaves it out."""
+    return {} if serial is None else {"PackageSerialNumber": serial}

@@ -201,7 +201,7 @@ class PowerwallTedapiSimulator(PowerwallGatewaySimulator):
                 "meterAggregates": [
                     {"location": _LOCATIONS[name], "realPowerW": meter.power_w}
                     for name, meter in state.meters.items()
-                    if name != missing
+                    if name != missing and name in _LOCATIONS
                 ],
                 "alerts": {
                     "active": ["SystemConnectedToGrid", "FWUpdateSucceeded"]

@@ -92,6 +92,7 @@ DYNAMIC_ERROR_KEYS: dict[tuple[str, str], frozenset[str]] = {
             "ct_clamp_duplicate_channel",
             "ct_clamp_no_channels",
             "ct_clamp_too_many_channels",
+            "ct_clamp_invalid_max_current",
         }
     ),
     # modbus_meter/config_flow.py: f"modbus_meter_map_{err.reason}", the

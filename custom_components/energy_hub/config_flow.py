@@ -28,8 +28,8 @@ from .const import (
     SourceKind,
 )
 from .ct_clamp.config_flow import CtClampConfigFlow
+from .homewizard.config_flow import HomeWizardConfigFlow
 from .modbus_meter.config_flow import ModbusMeterConfigFlow
-from .p1.config_flow import P1ConfigFlow
 from .powerwall.config_flow import PowerwallConfigFlow
 from .sources import SOURCES
 from .sungrow.config_flow import SungrowConfigFlow
@@ -37,7 +37,7 @@ from .sungrow.config_flow import SungrowConfigFlow
 
 class EnergyHubConfigFlow(
     PowerwallConfigFlow,
-    P1ConfigFlow,
+    HomeWizardConfigFlow,
     SungrowConfigFlow,
     ModbusMeterConfigFlow,
     CtClampConfigFlow,
@@ -123,11 +123,11 @@ type _Discovery[InfoT] = Callable[
 
 REAUTH_STEPS: Mapping[SourceKind, _Step[Mapping[str, Any]]] = {
     SourceKind.POWERWALL: PowerwallConfigFlow.async_step_powerwall_reauth,
-    SourceKind.P1: P1ConfigFlow.async_step_p1_reauth,
+    SourceKind.HOMEWIZARD: HomeWizardConfigFlow.async_step_homewizard_reauth,
 }
 RECONFIGURE_STEPS: Mapping[SourceKind, _Step[dict[str, Any] | None]] = {
     SourceKind.POWERWALL: PowerwallConfigFlow.async_step_powerwall_reconfigure,
-    SourceKind.P1: P1ConfigFlow.async_step_p1_reconfigure,
+    SourceKind.HOMEWIZARD: HomeWizardConfigFlow.async_step_homewizard_reconfigure,
     SourceKind.SUNGROW: SungrowConfigFlow.async_step_sungrow_reconfigure,
     SourceKind.MODBUS_METER: ModbusMeterConfigFlow.async_step_modbus_meter_reconfigure,
     SourceKind.CT_CLAMP: CtClampConfigFlow.async_step_ct_clamp_reconfigure,
@@ -135,8 +135,8 @@ RECONFIGURE_STEPS: Mapping[SourceKind, _Step[dict[str, Any] | None]] = {
 # Each handler answers None for a device that is not its source's.
 DHCP_HANDLERS: Mapping[SourceKind, _Discovery[DhcpServiceInfo]] = {
     SourceKind.POWERWALL: PowerwallConfigFlow.async_powerwall_dhcp,
-    SourceKind.P1: P1ConfigFlow.async_p1_dhcp,
+    SourceKind.HOMEWIZARD: HomeWizardConfigFlow.async_homewizard_dhcp,
 }
 ZEROCONF_HANDLERS: Mapping[SourceKind, _Discovery[ZeroconfServiceInfo]] = {
-    SourceKind.P1: P1ConfigFlow.async_p1_zeroconf,
+    SourceKind.HOMEWIZARD: HomeWizardConfigFlow.async_homewizard_zeroconf,
 }

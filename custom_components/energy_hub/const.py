@@ -9,9 +9,11 @@ LOGGER = logging.getLogger(__package__)
 
 # What this Energy Hub writes into a config entry. Bump the minor version with
 # every change of stored data or option keys, and add a migration step to
-# `async_migrate_entry`: 1.2 renamed the Powerwall's `scan_interval` option.
+# `async_migrate_entry`: 1.2 renamed the Powerwall's `scan_interval` option,
+# 1.3 the P1 meter's source kind (`p1` became `homewizard`), 1.4 stored each
+# CT channel's clamp rating.
 ENTRY_VERSION: Final = 1
-ENTRY_MINOR_VERSION: Final = 2
+ENTRY_MINOR_VERSION: Final = 4
 
 # Key in every config entry's data naming the source kind behind it.
 CONF_SOURCE: Final = "source"
@@ -23,7 +25,7 @@ class SourceKind(StrEnum):
     """The kinds of source one config entry can be; also the config-flow menu's step ids."""
 
     POWERWALL = "powerwall"
-    P1 = "p1"
+    HOMEWIZARD = "homewizard"
     SUNGROW = "sungrow"
     MODBUS_METER = "modbus_meter"
     CT_CLAMP = "ct_clamp"

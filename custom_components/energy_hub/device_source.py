@@ -74,6 +74,11 @@ class DeviceSource(EnergyHubSource):
         await self.coordinator.async_shutdown()
 
     @override
+    def device_identifiers(self) -> set[tuple[str, str]]:
+        """The one device."""
+        return set(self.device_info.get("identifiers", set()))
+
+    @override
     def diagnostics(self) -> dict[str, Any]:
         """Return the last data the coordinator read."""
         data = self.coordinator.data

@@ -12,7 +12,8 @@ publishes must only move forward by what was really counted:
 - `0`, `None`, `nan` and `inf` are withheld and count toward nothing;
 - a break (a drop, or a rise beyond the bound) is withheld. When the new
   series persists (at least `CONFIRM_READINGS` readings spanning at least
-  `CONFIRM_SPAN_S`, rising within the bound) the counter really changed
+  `CONFIRM_SPAN_S`, rising within the bound, and counting: a value re-sent
+  unchanged is no new counter) the counter really changed
   (meter replaced, inverter reset, wrapped, rescaled): the guard *rebases*,
   publishing the last published value plus what the new series counted, and
   keeps that offset from then on;
@@ -38,6 +39,11 @@ CONFIRM_READINGS = 3
 CONFIRM_SPAN_S = 300.0
 # Daily counters may restart within this many seconds of local midnight.
 MIDNIGHT_WINDOW_S = 15 * 60.0
+
+
+def _round(value: float) -> float:
+    """Drop the float noise of adding an offset (3456.8999999999996 → 3456.9)."""
+    return round(value, 6)
 
 
 @dataclass(slots=True)
@@ -133,7 +139,8 @@ class LifetimeTotal:
         if value is None or not math.isfinite(value):
             return None
         state = self.state
-        if value <= 0 and not (value == 0 and self._restarts_now(state, value, now)):
+        daily_zero = value == 0 and self.daily_tz is not None
+        if value <= 0 and not daily_zero:
             return None
         if state is None:
             self.state = GuardState(value, now, value)
@@ -144,7 +151,12 @@ class LifetimeTotal:
             self._series.clear()
             return None
         if self._within_bound(state.raw, state.published_at, value, now):
-            self.state = GuardState(value + state.offset, now, value, state.offset)
+            published = (
+                max(state.published, _round(value + state.offset))
+                if state.offset
+                else value
+            )
+            self.state = GuardState(published, now, value, state.offset)
             self._series.clear()
             return None
         return self._watch_break(state, value, now)
@@ -157,10 +169,19 @@ class LifetimeTotal:
             series.append(_Reading(value, now))
         else:
             series[:] = [_Reading(value, now)]
-        if len(series) < CONFIRM_READINGS or now - series[0].at < CONFIRM_SPAN_S:
-            return None
         first = series[0].raw
-        published = state.published + (value - first)
+        if (
+            len(series) < CONFIRM_READINGS
+            or now - series[0].at < CONFIRM_SPAN_S
+            # A value re-sent unchanged (a stuck register, a held misread)
+            # is no new counter: a new series must count something.
+            or value <= first
+        ):
+            return None
+        # What the new series counted, within the bound since the last
+        # published value like any other rise.
+        counted = min(value - first, self._allowed_rise(state.published_at, now))
+        published = max(state.published, _round(state.published + counted))
         self.state = GuardState(published, now, value, published - value)
         series.clear()
         return Rebase(previous_raw=state.raw, new_raw=first, published=published)
@@ -168,18 +189,29 @@ class LifetimeTotal:
     def _within_bound(
         self, raw: float, at: float | None, value: float, now: float
     ) -> bool:
-        if value < raw:
-            return False
+        return raw <= value and value - raw <= self._allowed_rise(at, now)
+
+    def _allowed_rise(self, at: float | None, now: float) -> float:
+        """The largest rise the bound allows since `at` (None: unknown, a day)."""
         if self.max_rate is None:
-            return True
+            return math.inf
         elapsed = MAX_ELAPSED_S if at is None else now - at
-        elapsed = min(max(elapsed, 1.0), MAX_ELAPSED_S)
-        return value - raw <= self.max_rate * elapsed / 3600.0
+        return self.max_rate * min(max(elapsed, 1.0), MAX_ELAPSED_S) / 3600.0
 
     def _restarts_now(self, state: GuardState | None, value: float, now: float) -> bool:
-        """A daily counter dropping close to local midnight."""
+        """A daily counter dropping close to local midnight, or on a later day.
+
+        A drop read on a later day than the last accepted reading (Home
+        Assistant was down over midnight) is that day's counter too.
+        """
         if self.daily_tz is None or state is None or value >= state.raw:
             return False
         local = datetime.fromtimestamp(now, self.daily_tz)
+        if (
+            state.published_at is not None
+            and datetime.fromtimestamp(state.published_at, self.daily_tz).date()
+            < local.date()
+        ):
+            return True
         since_midnight = local.hour * 3600 + local.minute * 60 + local.second
         return min(since_midnight, 86400 - since_midnight) <= MIDNIGHT_WINDOW_S

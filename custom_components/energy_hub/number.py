@@ -1,14 +1,17 @@
 """Number platform: generic settable numbers; each source describes its own."""
 
 from dataclasses import dataclass
+import math
 from typing import Any, override
 
 from homeassistant.components.number import NumberEntity, NumberEntityDescription
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
+from .const import DOMAIN
 from .entity import EnergyHubControlDescription, EnergyHubControlEntity
 from .source import EnergyHubConfigEntry
 
@@ -48,5 +51,21 @@ class EnergyHubNumber[CoordinatorT: DataUpdateCoordinator[Any]](
 
     @override
     async def async_set_native_value(self, value: float) -> None:
-        """Write the value to the device."""
+        """Write the value to the device; refuse what is not a number in range.
+
+        Home Assistant's own check lets `nan` through, and a device, a store
+        or a cloud API must never receive one.
+        """
+        if not math.isfinite(value) or not (
+            self.native_min_value <= value <= self.native_max_value
+        ):
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="value_out_of_range",
+                translation_placeholders={
+                    "value": str(value),
+                    "min": f"{self.native_min_value:g}",
+                    "max": f"{self.native_max_value:g}",
+                },
+            )
         await self._async_write(value)

@@ -36,5 +36,13 @@ class EnergyHubSource(ABC):
         """Return source-specific diagnostics (redacted by the caller)."""
         return {}
 
+    def device_identifiers(self) -> set[tuple[str, str]]:
+        """The identifiers of the devices this source provides now.
+
+        A device of the entry that is not among them (a battery pack or an
+        external meter that disappeared) can be deleted from the UI.
+        """
+        return set()
+
 
 type EnergyHubConfigEntry = ConfigEntry[EnergyHubSource]

@@ -45,9 +45,16 @@ OPTIONS = {
 
 
 def board_entry(
-    *, allow_external: bool = False, entry_id: str | None = None, **options: Any
+    *,
+    allow_external: bool = False,
+    entry_id: str | None = None,
+    channels: list[dict[str, Any]] | None = None,
+    **options: Any,
 ) -> MockConfigEntry:
-    """A CT clamp entry as the config flow writes it (`entry_id` fixed if given)."""
+    """A CT clamp entry as the config flow writes it (`entry_id` fixed if given).
+
+    `CHANNELS` store no rating, as entries written before ratings existed.
+    """
     return MockConfigEntry(
         domain=DOMAIN,
         entry_id=entry_id,
@@ -55,7 +62,7 @@ def board_entry(
         data={
             CONF_SOURCE: SourceKind.CT_CLAMP.value,
             CONF_NAME: "CT clamps",
-            CONF_CHANNELS: CHANNELS,
+            CONF_CHANNELS: CHANNELS if channels is None else channels,
             CONF_WEBHOOK_ID: WEBHOOK_ID,
             CONF_ALLOW_EXTERNAL: allow_external,
         },
@@ -71,12 +78,20 @@ class Board:
     entry: MockConfigEntry
     client: TestClient
 
-    async def post(self, body: Any, *, raw: bytes | None = None) -> tuple[int, Any]:
+    async def post(
+        self,
+        body: Any,
+        *,
+        raw: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, Any]:
         """POST `body` (JSON) or `raw` bytes; return the status and decoded answer."""
         path = f"/api/webhook/{self.entry.data[CONF_WEBHOOK_ID]}"
         if raw is not None:
             response = await self.client.post(
-                path, data=raw, headers={"Content-Type": "application/json"}
+                path,
+                data=raw,
+                headers={"Content-Type": "application/json", **(headers or {})},
             )
         else:
             response = await self.client.post(path, json=body)

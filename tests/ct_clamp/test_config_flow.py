@@ -11,7 +11,7 @@ from custom_components.energy_hub.const import DOMAIN
 
 STEP_ONE = {
     "name": "Garage board",
-    "channels": "line_A: Mains\nline_B: Solar inverter, line_C",
+    "channels": "line_A: Mains (30 A)\nline_B: Solar inverter (30A), line_C",
     "voltage": 240,
     "power_factor": 0.9,
     "allow_external": False,
@@ -42,10 +42,11 @@ async def test_flow_creates_entry_with_webhook(hass: HomeAssistant) -> None:
     assert result["title"] == "Garage board"
     data = result["data"]
     assert data["source"] == "ct_clamp"
+    # Each channel keeps its clamp's rating; none given is an SCT-013-000's 100 A.
     assert data["channels"] == [
-        {"id": "line_A", "name": "Mains", "role": "grid"},
-        {"id": "line_B", "name": "Solar inverter", "role": "solar"},
-        {"id": "line_C", "name": "line_C", "role": "load"},
+        {"id": "line_A", "name": "Mains", "role": "grid", "max_current": 30},
+        {"id": "line_B", "name": "Solar inverter", "role": "solar", "max_current": 30},
+        {"id": "line_C", "name": "line_C", "role": "load", "max_current": 100},
     ]
     webhook_id = data["webhook_id"]
     assert len(webhook_id) == 64
@@ -84,6 +85,8 @@ async def test_flow_shows_full_url_when_home_assistant_has_one(
         ("line A", "ct_clamp_invalid_channel_id"),
         ("line_A, line_A: again", "ct_clamp_duplicate_channel"),
         (",".join(f"c{i}" for i in range(17)), "ct_clamp_too_many_channels"),
+        ("line_A: Mains (0 A)", "ct_clamp_invalid_max_current"),
+        ("line_A: Mains (501 A)", "ct_clamp_invalid_max_current"),
     ],
 )
 async def test_bad_channel_list_is_explained(
@@ -109,15 +112,21 @@ async def test_channel_cannot_have_two_roles(hass: HomeAssistant) -> None:
     assert result["errors"] == {"base": "ct_clamp_channel_in_two_roles"}
 
 
-async def test_same_board_name_twice_aborts(hass: HomeAssistant) -> None:
+async def test_taken_board_name_is_a_field_error(hass: HomeAssistant) -> None:
+    """The name is what makes a board: a taken one is corrected in the same form."""
     result = await _start(hass)
     result = await hass.config_entries.flow.async_configure(result["flow_id"], STEP_ONE)
     await hass.config_entries.flow.async_configure(result["flow_id"], {})
     await hass.async_block_till_done()
     result = await _start(hass)
     result = await hass.config_entries.flow.async_configure(result["flow_id"], STEP_ONE)
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "already_configured"
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "ct_clamp"
+    assert result["errors"] == {"name": "ct_clamp_name_taken"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**STEP_ONE, "name": "Shed board"}
+    )
+    assert result["step_id"] == "ct_clamp_roles"
 
 
 async def test_voltage_sensor_option_can_be_set_and_cleared(

@@ -20,7 +20,7 @@ VOLTS_PF = 230.0 * 0.95
 
 NEW_SETTINGS = {
     "name": "Garage board",
-    "channels": "line_A: Grid feed\nline_C: Heat pump\nline_D: EV charger",
+    "channels": "line_A: Grid feed\nline_C: Heat pump\nline_D: EV charger (32 A)",
     "allow_external": True,
 }
 
@@ -104,9 +104,9 @@ async def test_reconfigure_keeps_webhook_and_totals_of_kept_channels(
         CONF_SOURCE: SourceKind.CT_CLAMP.value,
         "name": "Garage board",
         "channels": [
-            {"id": "line_A", "name": "Grid feed", "role": "grid"},
-            {"id": "line_C", "name": "Heat pump", "role": "load"},
-            {"id": "line_D", "name": "EV charger", "role": "load"},
+            {"id": "line_A", "name": "Grid feed", "role": "grid", "max_current": 100},
+            {"id": "line_C", "name": "Heat pump", "role": "load", "max_current": 100},
+            {"id": "line_D", "name": "EV charger", "role": "load", "max_current": 32},
         ],
         "webhook_id": WEBHOOK_ID,
         "allow_external": True,

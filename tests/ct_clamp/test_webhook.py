@@ -13,6 +13,7 @@ from homeassistant.components.webhook import DOMAIN as WEBHOOK_DOMAIN
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_ENTITY_ID, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant, State
+from homeassistant.helpers import entity_registry as er
 from homeassistant.util.aiohttp import MockRequest
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -28,6 +29,20 @@ from custom_components.energy_hub.diagnostics import (
 from .conftest import START, T0, WEBHOOK_ID, BoardFactory, board_entry, full_post
 
 VOLTS_PF = 230.0 * 0.95
+
+
+def tracebacks(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    """Records with a traceback, from Energy Hub or Home Assistant's webhook.
+
+    (Under the frozen clock aiohttp's access logger fails to format its own
+    line: that one is the test's clock, not the post.)
+    """
+    return [
+        record
+        for record in caplog.records
+        if (record.exc_info or "Error processing webhook" in record.getMessage())
+        and record.name.startswith(("custom_components", "homeassistant"))
+    ]
 
 
 def kwh(power_a_w: float, power_b_w: float, seconds: float) -> float:
@@ -169,7 +184,24 @@ BAD_POSTS: list[tuple[str, Any, str]] = [
     ("text current", {"channels": {"line_A": "5.2"}}, "channels.line_A"),
     ("boolean current", {"channels": {"line_A": True}}, "channels.line_A"),
     ("negative current", {"channels": {"line_A": -1.0}}, "channels.line_A"),
-    ("huge current", {"channels": {"line_A": 9000}}, "channels.line_A"),
+    ("400-digit current", {"channels": {"line_A": 10**400}}, "channels.line_A"),
+    (
+        "400-digit current_amps",
+        {"channels": {"line_A": {"current_amps": 10**400}}},
+        "channels.line_A.current_amps",
+    ),
+    (
+        "400-digit timestamp",
+        {"timestamp": 10**400, "channels": {"line_A": 1}},
+        "timestamp",
+    ),
+    (
+        "400-digit uptime",
+        {"channels": {"line_A": 1.0}, "uptime_s": 10**400},
+        "uptime_s",
+    ),
+    ("channel id with a newline", {"channels": {"line_A\n": 1.0}}, "channels"),
+    ("field with a newline", {"channels": {"line_A": 1.0}, "uptime_s\n": 1}, "body"),
     (
         "missing current_amps",
         {"channels": {"line_A": {"voltage_mv": 170}}},
@@ -183,7 +215,7 @@ BAD_POSTS: list[tuple[str, Any, str]] = [
     (
         "unknown channel field",
         {"channels": {"line_A": {"current_amps": 1, "watts": 2}}},
-        "channels.line_A",
+        "channels.line_A.watts",
     ),
     (
         "bad voltage_mv",
@@ -249,6 +281,7 @@ async def test_bad_post_is_rejected_and_changes_nothing(
     assert ours[0].levelno == logging.WARNING
     assert field in ours[0].getMessage()
     assert board.entry.data["webhook_id"] not in ours[0].getMessage()
+    assert not tracebacks(caplog)
 
 
 @pytest.mark.parametrize(
@@ -259,18 +292,58 @@ async def test_bad_post_is_rejected_and_changes_nothing(
         (b'{"channels": {"line_A": NaN}}', "channels.line_A"),
         (b'{"channels": {"line_A": Infinity}}', "channels.line_A"),
         (b'{"channels": {"line_A": 1.0}, "pad": "' + b"x" * 20000 + b'"}', "body"),
+        (b'{"channels": {"line_A": 1e400}}', "channels.line_A"),
+        (b'{"channels": {"line_A": ' + b"9" * 400 + b"}}", "channels.line_A"),
+        (b'{"channels": {"line_A": ' + b"9" * 5000 + b"}}", "body"),
+        (b"[" * 10000 + b"]" * 10000, "body"),
+        (b'{"channels": ' * 3000 + b"1" + b"}" * 3000, "body"),
+        (b"\x00" * 100, "body"),
+        (b"", "body"),
     ],
-    ids=["truncated JSON", "not UTF-8", "NaN", "Infinity", "oversized body"],
+    ids=[
+        "truncated JSON",
+        "not UTF-8",
+        "NaN",
+        "Infinity",
+        "oversized body",
+        "1e400",
+        "400-digit integer",
+        "5000-digit integer",
+        "nested lists",
+        "nested objects",
+        "NUL bytes",
+        "empty",
+    ],
 )
 async def test_undecodable_body_is_rejected(
-    setup_board: BoardFactory, raw: bytes, field: str
+    setup_board: BoardFactory,
+    caplog: pytest.LogCaptureFixture,
+    raw: bytes,
+    field: str,
 ) -> None:
+    """Answered 400, never 500; no traceback, and the webhook id in no line of ours."""
     board = await setup_board()
     status, answer = await board.post(None, raw=raw)
     assert status == 400
     assert answer["field"] == field
     assert board.entry.runtime_data.coordinator.data.posts == 0
     assert board.state("channel_line_A_current").state == STATE_UNAVAILABLE
+    assert not tracebacks(caplog)
+    ours = [r for r in caplog.records if r.name.startswith("custom_components")]
+    assert ours
+    assert all(WEBHOOK_ID not in record.getMessage() for record in ours)
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+async def test_body_that_cannot_be_decompressed_is_rejected(
+    setup_board: BoardFactory, caplog: pytest.LogCaptureFixture, encoding: str
+) -> None:
+    board = await setup_board()
+    status, answer = await board.post(
+        None, raw=b"not compressed at all", headers={"Content-Encoding": encoding}
+    )
+    assert (status, answer["field"]) == (400, "body")
+    assert not tracebacks(caplog)
 
 
 async def test_gap_produces_no_energy(
@@ -596,3 +669,105 @@ async def test_relayed_post_reaches_a_board_that_allows_it(
     )
     assert response.status == 200
     assert board.value("channel_line_A_current") == 2.0
+
+
+async def test_reading_above_the_rating_is_refused_for_that_channel_alone(
+    setup_board: BoardFactory,
+    frozen: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The seed's board has 30 A clamps: 31 A on one is refused, the rest kept."""
+    channels = [
+        {"id": "line_A", "name": "Mains", "role": "grid", "max_current": 30},
+        {"id": "line_B", "name": "Solar", "role": "solar", "max_current": 30},
+        # No rating stored (an entry from before ratings): 100 A.
+        {"id": "line_C", "name": "Heat pump", "role": "load"},
+    ]
+    board = await setup_board(board_entry(channels=channels))
+    await board.post(full_post(T0, line_A=10.0, line_B=4.0, line_C=50.0))
+    assert board.value("channel_line_C_current") == 50.0
+    caplog.clear()
+
+    for tick, amps in ((60, 31.0), (120, 2000.0)):
+        frozen.move_to(START + timedelta(seconds=tick))
+        status, answer = await board.post(
+            full_post(T0 + tick, line_A=amps, line_B=4.0, line_C=2.0)
+        )
+        assert status == 200
+        assert answer == {
+            "status": "ok",
+            "refused": {"channels.line_A": "is above the channel's 30 A rating"},
+        }
+    # line_A keeps its last good reading and integrates nothing; the others go on.
+    assert board.value("channel_line_A_current") == 10.0
+    assert board.value("channel_line_A_energy") == 0
+    assert board.value("channel_line_B_energy") == pytest.approx(
+        kwh(4 * VOLTS_PF, 4 * VOLTS_PF, 120)
+    )
+    assert board.value("channel_line_C_current") == 2.0
+    assert board.value("gaps") == 2
+    assert board.state("gaps").attributes["refused_readings"] == 2
+    assert board.state("channel_line_A_energy").attributes["refused_readings"] == 2
+    ours = [r for r in caplog.records if r.name.startswith("custom_components")]
+    warnings = [r for r in ours if r.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    assert "line_A" in warnings[0].getMessage()
+    assert "30 A" in warnings[0].getMessage()
+
+
+async def test_refusals_are_logged_once_per_reason_an_hour(
+    setup_board: BoardFactory,
+    frozen: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    board = await setup_board()
+
+    def warnings() -> list[str]:
+        return [
+            record.getMessage()
+            for record in caplog.records
+            if record.name.startswith("custom_components")
+            and record.levelno >= logging.WARNING
+            and "refused" in record.getMessage()
+        ]
+
+    for _ in range(5):
+        assert (await board.post({"channels": {"line_Z": 1.0}}))[0] == 400
+        assert (await board.post({"channels": {"line_A": "x"}}))[0] == 400
+    # One warning per reason; the repeats at debug level.
+    assert warnings() == [
+        "CT clamps: refused a post: channels.line_Z: unknown channel",
+        "CT clamps: refused a post: channels.line_A: must be a number",
+    ]
+    debug = [
+        r
+        for r in caplog.records
+        if r.name.startswith("custom_components") and r.levelno == logging.DEBUG
+    ]
+    assert len([r for r in debug if "refused a post" in r.getMessage()]) == 8
+
+    frozen.tick(3600)
+    caplog.clear()
+    await board.post({"channels": {"line_Z": 1.0}})
+    assert warnings() == ["CT clamps: refused a post: channels.line_Z: unknown channel"]
+    assert all(
+        WEBHOOK_ID not in record.getMessage()
+        for record in caplog.records
+        if record.name.startswith("custom_components")
+    )
+
+
+async def test_every_measurement_has_a_display_precision(
+    setup_board: BoardFactory,
+) -> None:
+    board = await setup_board()
+    registry = er.async_get(board.hass)
+    numeric = [
+        entity
+        for entity in er.async_entries_for_config_entry(registry, board.entry.entry_id)
+        if entity.domain == "sensor" and entity.translation_key != "last_update"
+    ]
+    assert len(numeric) > 10
+    for entity in numeric:
+        precision = entity.options.get("sensor", {}).get("suggested_display_precision")
+        assert precision is not None, entity.entity_id

@@ -44,7 +44,7 @@ async def test_full_telemetry_poll_is_batched(
 ) -> None:
     before = sungrow.requests
     result = await client.read(sg.TELEMETRY)
-    assert result.requests == 4 == sungrow.requests - before
+    assert result.requests == 5 == sungrow.requests - before
     assert not result.failed and not result.disabled
     assert result.values["battery_soc"] == pytest.approx(sungrow.model.soc, abs=0.1)
     assert result.values["pv_power"] == pytest.approx(sungrow.model.pv_w, abs=1)
@@ -80,7 +80,7 @@ async def test_refused_address_in_a_merged_hole_splits_the_block_once(
     assert all(first.values[r.key] is not None for r in sg.TELEMETRY)
     second = await client.read(sg.TELEMETRY)
     assert not second.disabled
-    assert second.requests == 5  # the 5000-5035 block now split around the hole
+    assert second.requests == 6  # the 5000-5035 block now split around the hole
     assert second.values["inverter_temperature"] is not None
 
 

@@ -81,13 +81,17 @@ def test_word_order_matters(data_type: DataType, low: int, high: int) -> None:
     st.sampled_from(list(WordOrder)),
 )
 def test_float32_round_trips(value: float, order: WordOrder) -> None:
+    """A float32 decodes to the shortest decimal it stands for, and encodes back."""
     register = Register("x", Table.HOLDING, 0, DataType.FLOAT32, word_order=order)
     raw = struct.pack(">f", value)
     words = [int.from_bytes(raw[:2], "big"), int.from_bytes(raw[2:], "big")]
     if order is WordOrder.LOW_FIRST:
         words.reverse()
-    assert decode(register, words) == value
-    assert encode(register, value) == words
+    decoded = decode(register, words)
+    assert isinstance(decoded, float)
+    assert struct.pack(">f", decoded) == raw
+    assert len(repr(decoded)) <= len(repr(value))
+    assert encode(register, decoded) == words
 
 
 @given(st.sampled_from(list(_RANGES)), st.sampled_from(list(WordOrder)))
@@ -110,6 +114,54 @@ def test_scale_applies_both_ways(raw: int, scale: float) -> None:
     assert isinstance(value, float)
     assert math.isclose(value, raw * scale)
     assert encode(register, value) == [raw]
+
+
+@given(
+    st.integers(0, 0xFFFFFFFE),
+    st.sampled_from([0.1, 0.01, 0.001, 0.25, 10.0, 100.0, 0.003 * 100]),
+)
+def test_scaled_values_are_rounded_to_the_register_resolution(
+    raw: int, scale: float
+) -> None:
+    """No 230.10000000000002: the value has the decimals its scale gives, no more."""
+    register = Register("x", Table.INPUT, 0, DataType.U32, scale=scale)
+    value = decode(register, [raw >> 16, raw & 0xFFFF])
+    assert isinstance(value, float)
+    assert value == round(raw * scale, register.decimals)
+    decimals = repr(value).split(".")[1] if "e" not in repr(value) else ""
+    assert len(decimals.rstrip("0")) <= register.decimals
+
+
+def test_reference_values_read_as_written() -> None:
+    tenth = Register("v", Table.INPUT, 0, DataType.U16, scale=0.1)
+    assert repr(decode(tenth, [2301])) == "230.1"  # 2301 * 0.1 = 230.10000000000002
+    assert repr(decode(tenth, [3])) == "0.3"  # 3 * 0.1 = 0.30000000000000004
+    kw = Register("p", Table.HOLDING, 0, DataType.FLOAT32, scale=1000.0)
+    raw = struct.pack(">f", 1.8)  # 1.7999999523162842 as a double
+    assert repr(decode(kw, [int.from_bytes(raw[:2]), int.from_bytes(raw[2:])])) == (
+        "1800.0"
+    )
+    volts = Register("v", Table.HOLDING, 0, DataType.FLOAT32)
+    raw = struct.pack(">f", 230.4)
+    words = [int.from_bytes(raw[:2]), int.from_bytes(raw[2:])]
+    assert repr(decode(volts, words)) == "230.4"
+
+
+@pytest.mark.parametrize(
+    ("scale", "decimals"),
+    [(1.0, 0), (100.0, 0), (0.1, 1), (0.01, 2), (0.001, 3), (0.25, 2), (0.5, 1)],
+)
+def test_decimals_follow_the_scale(scale: float, decimals: int) -> None:
+    assert Register("x", Table.INPUT, 0, scale=scale).decimals == decimals
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf])
+def test_non_finite_values_are_never_encoded(value: float) -> None:
+    register = Register("x", Table.HOLDING, 0, DataType.U16)
+    with pytest.raises(ValueError, match="not a number"):
+        encode(register, value)
+    with pytest.raises(ValueError, match="not a number"):
+        encode(Register("f", Table.HOLDING, 0, DataType.FLOAT32), value)
 
 
 def test_nan_float_is_not_available() -> None:

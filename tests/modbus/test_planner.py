@@ -1,10 +1,16 @@
 """Block planning: few requests, never too long, never across refused registers."""
 
 from hypothesis import given, strategies as st
+import pytest
 
 from custom_components.energy_hub.modbus.planner import plan_blocks
 from custom_components.energy_hub.modbus.registers import DataType, Register, Table
-from custom_components.energy_hub.sungrow.registers import SETTINGS, TELEMETRY
+from custom_components.energy_hub.sungrow.registers import (
+    SETTINGS,
+    TELEMETRY,
+    Series,
+    telemetry_for,
+)
 
 
 def _reg(
@@ -44,7 +50,18 @@ def test_full_sungrow_telemetry_is_at_most_six_requests() -> None:
     telemetry = plan_blocks(TELEMETRY, max_block=80)
     assert len(telemetry) <= 6
     assert all(block.count <= 80 for block in telemetry)
-    assert len(plan_blocks(SETTINGS)) == 2
+    assert len(plan_blocks(SETTINGS)) == 3
+
+
+@pytest.mark.parametrize("series", [*Series, None])
+@pytest.mark.parametrize(("max_block", "budget"), [(100, 8), (80, 10)])
+def test_every_series_polls_within_budget(
+    series: Series | None, max_block: int, budget: int
+) -> None:
+    """Every register of the series (all entities enabled): LAN <= 8, WiNet-S <= 10."""
+    blocks = plan_blocks(telemetry_for(series), max_block=max_block)
+    assert len(blocks) <= budget
+    assert all(block.count <= max_block for block in blocks)
 
 
 _registers = st.lists(

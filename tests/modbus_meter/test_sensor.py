@@ -3,6 +3,7 @@
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import entity_registry as er
 import pytest
 
 from simulators.modbus import FAULT_GARBAGE, MeterSimulator
@@ -74,3 +75,41 @@ async def test_iem_solar_meter_and_totals_never_dip(
         float(states_by_key(hass, entry.entry_id)["meter_solar_energy_produced"])
         >= produced
     )
+
+
+@pytest.mark.parametrize(
+    ("unit", "preset", "meter_type"), [(1, "abb_b23", "grid"), (2, "iem3000", "solar")]
+)
+async def test_measurements_are_rounded_and_say_how_to_show_them(
+    hass: HomeAssistant,
+    meters: MeterSimulator,
+    unit: int,
+    preset: str,
+    meter_type: str,
+) -> None:
+    """No 230.39999389648438 V from a float32, no 230.10000000000002 from a scale."""
+    meters.abb.held = meters.iem.held = True
+    meters.abb.volts = meters.iem.volts = (230.1, 230.4, 229.7)
+    flow_id = await start_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, form(meters, unit, preset, meter_type)
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY, result
+    entry = result["result"]
+    await hass.async_block_till_done()
+    states = states_by_key(hass, entry.entry_id)
+    assert (
+        states["meter_voltage_l1"],
+        states["meter_voltage_l2"],
+        states["meter_voltage_l3"],
+    ) == ("230.1", "230.4", "229.7")
+    registry = er.async_get(hass)
+    for entity in er.async_entries_for_config_entry(registry, entry.entry_id):
+        current = hass.states.get(entity.entity_id)
+        assert current is not None
+        precision = entity.options["sensor"]["suggested_display_precision"]
+        assert isinstance(precision, int), entity.entity_id
+        if current.attributes.get("state_class") == "measurement":
+            # A float32 has 6-9 significant digits; noise would show 17.
+            digits = current.state.lstrip("-").replace(".", "").strip("0")
+            assert len(digits) <= 9, (entity.entity_id, current.state)

@@ -203,7 +203,7 @@ async def next_poll(hass: HomeAssistant, seconds: float = 5.5) -> None:
 
 
 # The control entities, whichever channel (NetZero, FleetAPI) is behind them.
-RESERVE = "number.powerwall_backup_reserve"
+RESERVE = "number.powerwall_backup_reserve_setting"
 MODE = "select.powerwall_operation_mode"
 EXPORTS = "select.powerwall_energy_exports"
 GRID_CHARGING = "switch.powerwall_grid_charging"

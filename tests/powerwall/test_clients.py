@@ -21,7 +21,12 @@ from custom_components.energy_hub.powerwall.gateway import (
 )
 from custom_components.energy_hub.powerwall.netzero import NetZeroClient, retry_after
 from simulators.netzero import SITE_ID, TOKEN, NetZeroSimulator
-from simulators.powerwall import GATEWAY_DIN, PASSWORD, PowerwallGatewaySimulator
+from simulators.powerwall import (
+    GATEWAY_DIN,
+    PACK_SERIALS,
+    PASSWORD,
+    PowerwallGatewaySimulator,
+)
 
 
 def client(
@@ -31,7 +36,7 @@ def client(
         gateway.address,
         str(kwargs.pop("password", PASSWORD)),
         email=None,
-        cache_dir=tmp_path,
+        cache_file=kwargs.pop("cache_file", tmp_path / "session.json"),  # type: ignore[arg-type]
         **kwargs,  # type: ignore[arg-type]
     )
 
@@ -44,7 +49,9 @@ async def test_connect_reads_identity_and_packs(
     assert info.din == GATEWAY_DIN
     assert info.part_number == "1232100-10-J"
     assert info.firmware == "25.10.4"
-    assert len(info.pack_serials) == 2
+    assert [pack.key for pack in info.packs] == list(PACK_SERIALS)
+    # The certificate the gateway presented, for DHCP moves to compare with.
+    assert info.certificate_sha256 == gateway.certificate_sha256
     reading = await hass.async_add_executor_job(session.read)
     assert reading.meter("site").power_w == -500
     # The solar meter reads a few negative watts at night; passed on as is.
@@ -54,13 +61,17 @@ async def test_connect_reads_identity_and_packs(
     await hass.async_add_executor_job(session.close)
 
 
-async def test_a_cached_session_never_stands_in_for_a_wrong_password(
+async def test_a_check_never_uses_a_cached_session(
     hass: HomeAssistant, gateway: PowerwallGatewaySimulator, tmp_path: Path
 ) -> None:
-    good = client(gateway, tmp_path)
+    """Without a cache file (the flows' checks) every session logs in afresh."""
+    good = client(gateway, tmp_path, cache_file=None)
     await hass.async_add_executor_job(good.connect)
+    session_folder = good._session_file().parent
+    assert session_folder.is_dir()
     await hass.async_add_executor_job(good.close)
-    bad = client(gateway, tmp_path, password="wrong")
+    assert not session_folder.exists()  # its cookies went with it
+    bad = client(gateway, tmp_path, cache_file=None, password="wrong")
     with pytest.raises(DeviceAuthError):
         await hass.async_add_executor_job(bad.connect)
     await hass.async_add_executor_job(bad.close)
@@ -122,8 +133,15 @@ async def test_netzero_client_maps_refusals(
 ) -> None:
     session = async_get_clientsession(hass)
     good = NetZeroClient(session, TOKEN, SITE_ID, netzero.url)
-    with pytest.raises(DeviceRejectedError, match="invalid value"):
+    # Refused before anything is sent.
+    with pytest.raises(DeviceRejectedError, match="energy_exports must be one of"):
         await good.write(energy_exports="everything")
+    assert netzero.requests == []
+    # What NetZero itself refuses (400) is a rejected command too.
+    netzero.faults.http_status = 400
+    with pytest.raises(DeviceRejectedError, match="HTTP 400"):
+        await good.write(energy_exports="never")
+    netzero.faults.http_status = None
     with pytest.raises(DeviceAuthError):
         await NetZeroClient(session, "nope", SITE_ID, netzero.url).read()
     netzero.faults.http_status = 429

@@ -61,6 +61,8 @@ async def test_user_flow_creates_the_entry(
         "password": PASSWORD,
         "email": "me@example.com",
         "connection_mode": "local",
+        # The certificate the gateway presented, recorded for DHCP moves.
+        "certificate_sha256": gateway.certificate_sha256,
     }
     assert result["options"] == {"poll_interval": 5}
     await hass.async_block_till_done(wait_background_tasks=True)
@@ -245,9 +247,11 @@ async def test_dhcp_discovery_adds_the_gateway(
     await hass.config_entries.async_unload(result["result"].entry_id)
 
 
-async def test_dhcp_updates_a_known_gateway_and_skips_others(
+async def test_dhcp_leaves_unverifiable_and_other_devices_alone(
     hass: HomeAssistant, gateway: PowerwallGatewaySimulator
 ) -> None:
+    # An entry that never connected since the fingerprint was kept: nothing to
+    # compare a new address with, so it stays where it is.
     entry = entry_for(gateway)
     entry.add_to_hass(hass)
     result = await hass.config_entries.flow.async_init(
@@ -256,7 +260,7 @@ async def test_dhcp_updates_a_known_gateway_and_skips_others(
         data=dhcp(GATEWAY_DIN.lower(), ip="192.168.1.77"),
     )
     assert result["reason"] == "already_configured"
-    assert entry.data["host"] == "192.168.1.77"
+    assert entry.data["host"] == gateway.address
 
     # Already set up through Home Assistant's own Powerwall integration.
     MockConfigEntry(
@@ -323,4 +327,28 @@ async def test_options_set_poll_interval_and_add_control(
     assert entry.options == {"poll_interval": 2}
     assert control_entities() == set()
     assert hass.states.async_entity_ids(["number", "select", "switch"]) == []
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_options_never_show_the_token_and_keep_it_when_left_empty(
+    hass: HomeAssistant, gateway: PowerwallGatewaySimulator, netzero: NetZeroSimulator
+) -> None:
+    entry = await setup_entry(hass, entry_for(gateway, control=True))
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    suggested = {
+        str(key): key.description["suggested_value"]
+        for key in result["data_schema"].schema
+        if key.description and "suggested_value" in key.description
+    }
+    assert "token" not in suggested  # never sent back to the browser
+    assert suggested["site_id"] == SITE_ID
+    assert suggested["control_channel"] == "netzero"
+
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {"poll_interval": 7, "control_channel": "netzero", "site_id": SITE_ID},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert entry.options == {"poll_interval": 7, "token": TOKEN, "site_id": SITE_ID}
     await hass.config_entries.async_unload(entry.entry_id)

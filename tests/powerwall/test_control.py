@@ -5,12 +5,14 @@ from collections.abc import AsyncGenerator
 from homeassistant.const import ATTR_ENTITY_ID, STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.energy_hub.battery import BatterySettings
+from custom_components.energy_hub.const import DOMAIN
 from simulators.netzero import NetZeroSimulator
-from simulators.powerwall import PowerwallGatewaySimulator
+from simulators.powerwall import GATEWAY_DIN, PowerwallGatewaySimulator
 
 from .conftest import (
     EXPORTS,
@@ -135,4 +137,52 @@ async def test_netzero_outage_does_not_hold_up_telemetry(
     await entry.runtime_data.control.async_refresh()  # its next minute poll
     await hass.async_block_till_done()
     assert float(state(hass, RESERVE)) == 20
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_no_two_entities_of_a_device_share_a_name(
+    hass: HomeAssistant, control_entry: MockConfigEntry
+) -> None:
+    registry = er.async_get(hass)
+    names: dict[str | None, list[str]] = {}
+    for entity in er.async_entries_for_config_entry(registry, control_entry.entry_id):
+        current = hass.states.get(entity.entity_id)
+        if current is None:  # disabled by default
+            continue
+        names.setdefault(entity.device_id, []).append(
+            str(current.attributes["friendly_name"])
+        )
+    for device_names in names.values():
+        assert len(device_names) == len(set(device_names)), sorted(device_names)
+    assert (
+        state_name(hass, "sensor.powerwall_backup_reserve")
+        == "Powerwall Backup reserve"
+    )
+    assert state_name(hass, RESERVE) == "Powerwall Backup reserve setting"
+
+
+def state_name(hass: HomeAssistant, entity_id: str) -> str:
+    current = hass.states.get(entity_id)
+    assert current is not None, entity_id
+    return str(current.attributes["friendly_name"])
+
+
+async def test_an_existing_install_keeps_its_reserve_entity_id(
+    hass: HomeAssistant, gateway: PowerwallGatewaySimulator, netzero: NetZeroSimulator
+) -> None:
+    entry = entry_for(gateway, control=True)
+    entry.add_to_hass(hass)
+    # As an install from before the rename registered it.
+    er.async_get(hass).async_get_or_create(
+        "number",
+        DOMAIN,
+        f"{GATEWAY_DIN}_backup_reserve_setting",
+        config_entry=entry,
+        suggested_object_id="powerwall_backup_reserve",
+    )
+    await setup_entry(hass, entry)
+    assert state_name(hass, "number.powerwall_backup_reserve") == (
+        "Powerwall Backup reserve setting"
+    )
+    assert hass.states.get(RESERVE) is None
     await hass.config_entries.async_unload(entry.entry_id)

@@ -65,10 +65,15 @@ async def diagnostics_without_secrets(
     """Download the entry's diagnostics; no secret, identity or host may be in them."""
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
     text = json.dumps(diagnostics)
-    secrets = SECRETS | {"host": entry.data["host"]}
+    secrets = SECRETS | {
+        "host": entry.data["host"],
+        "site name (the entry's title)": entry.title,
+        "certificate fingerprint": entry.data["certificate_sha256"],
+    }
     leaked = {name for name, secret in secrets.items() if secret in text}
     assert not leaked
     assert diagnostics["entry"]["data"]["password"] == REDACTED
+    assert diagnostics["entry"]["title"] == REDACTED
     assert diagnostics["source"]["gateway"]["host"] == REDACTED
     return dict(diagnostics)
 

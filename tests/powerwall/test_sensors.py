@@ -319,3 +319,30 @@ async def test_setup_waits_for_an_unreachable_gateway(
     await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
     assert closed == [gateway.address] * 2  # and so did the unload
+
+
+async def test_measurements_have_a_display_precision_and_no_float_noise(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> None:
+    registry = er.async_get(hass)
+    numeric = 0
+    for entity in er.async_entries_for_config_entry(registry, entry.entry_id):
+        current = hass.states.get(entity.entity_id)
+        if entity.domain != "sensor" or current is None:
+            continue
+        if current.attributes.get("unit_of_measurement") is None:
+            continue
+        numeric += 1
+        precision = entity.options.get("sensor", {}).get("suggested_display_precision")
+        assert precision is not None, entity.entity_id
+    assert numeric > 10
+    # Values Energy Hub scales (app percentages, kWh) are rounded: no float noise.
+    for entity_id, decimals in (
+        ("sensor.powerwall_state_of_charge", 2),
+        ("sensor.powerwall_backup_reserve", 2),
+        ("sensor.powerwall_energy_remaining", 3),
+        ("sensor.powerwall_grid_energy_imported", 3),
+        ("sensor.powerwall_battery_1_energy_remaining", 3),
+    ):
+        text = value(hass, entity_id)
+        assert len(text.partition(".")[2]) <= decimals, (entity_id, text)

@@ -55,7 +55,9 @@ async def test_flow_adds_a_powerwall_3_through_tedapi(
     result = await hass.config_entries.flow.async_configure(flow_id, {})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["result"].unique_id == PW3_DIN
-    assert result["data"] == {"source": "powerwall"} | good
+    assert result["data"] == {"source": "powerwall"} | good | {
+        "certificate_sha256": tedapi_gateway.certificate_sha256
+    }
     await hass.async_block_till_done(wait_background_tasks=True)
     assert result["result"].state is ConfigEntryState.LOADED
     # It was read over TEDAPI, not the local API's telemetry endpoints.
@@ -330,7 +332,7 @@ async def test_a_ca_bundle_in_the_environment_is_named(
         tedapi_gateway.address,
         tedapi_gateway.wifi_password,
         email=None,
-        cache_dir=tmp_path,
+        cache_file=tmp_path / "session.json",
         tedapi=True,
     )
     try:

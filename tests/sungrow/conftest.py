@@ -5,6 +5,7 @@ from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import entity_registry as er
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.energy_hub.const import (
@@ -13,7 +14,8 @@ from custom_components.energy_hub.const import (
     ENTRY_VERSION,
 )
 from custom_components.energy_hub.sungrow.source import SungrowSource
-from simulators.modbus import MeterSimulator, SungrowSimulator
+import simulators.modbus
+from simulators.modbus import MeterSimulator, SungrowModel, SungrowSimulator
 from tests.modbus.fixtures import meters, sungrow
 
 __all__ = ["meters", "sungrow"]
@@ -78,3 +80,27 @@ async def refresh(entry: MockConfigEntry) -> None:
     """Poll the inverter now."""
     source: SungrowSource = entry.runtime_data
     await source.coordinator.async_refresh()
+
+
+class _Midpoint:
+    """Stands in for `random` in the simulator: every draw is the middle."""
+
+    @staticmethod
+    def uniform(low: float, high: float) -> float:
+        return (low + high) / 2
+
+    @staticmethod
+    def randint(low: int, high: int) -> int:
+        return (low + high) // 2
+
+
+@pytest.fixture
+def steady_sungrow(
+    sungrow: SungrowSimulator, monkeypatch: pytest.MonkeyPatch
+) -> SungrowSimulator:
+    """The inverter at midday with time stopped and no noise: the same every run."""
+    monkeypatch.setattr(simulators.modbus, "random", _Midpoint())
+    sungrow.time_scale = 0.0
+    sungrow.model = SungrowModel()
+    sungrow.advance(force=True)
+    return sungrow

@@ -30,8 +30,15 @@ async def test_diagnostics_redact_serial_and_host(
     assert source["data"]["values"]["battery_soc"] is not None
     assert source["data"]["settings"]["ems_mode"] == 0
     assert source["refused_registers"] == []
-    # One telemetry poll is four block reads; the first poll reads settings too.
-    assert source["requests_last_poll"] == {"telemetry": 4, "settings": 2}
+    # The first poll reads the model's whole map (five block reads) and the
+    # settings (three); later ones only what the enabled entities need.
+    assert source["requests_last_poll"] == {"telemetry": 5, "settings": 3}
+    await refresh(entry)
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    assert diagnostics["source"]["requests_last_poll"] == {
+        "telemetry": 4,
+        "settings": 0,
+    }
 
 
 async def test_diagnostics_list_refused_registers(

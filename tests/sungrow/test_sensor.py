@@ -104,3 +104,43 @@ async def test_no_total_goes_backwards(
     await refresh(entry)
     for key in keys:
         assert float(state(hass, Platform.SENSOR, key)) >= before[key], key
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+async def test_every_entity_has_its_own_name(
+    hass: HomeAssistant, sungrow: SungrowSimulator
+) -> None:
+    """E.g. the export power limit (number) and its on/off switch."""
+    entry = await add_entry(hass, sungrow)
+    names: dict[str, str] = {}
+    for entity in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id):
+        current = hass.states.get(entity.entity_id)
+        assert current is not None, entity.entity_id
+        name = current.attributes["friendly_name"]
+        assert name not in names, (entity.entity_id, names.get(name))
+        names[name] = entity.entity_id
+    assert names["Sungrow inverter Export power limit"].startswith("number.")
+    assert names["Sungrow inverter Export power limiting"].startswith("switch.")
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+async def test_measurements_are_rounded_and_say_how_to_show_them(
+    hass: HomeAssistant, sungrow: SungrowSimulator
+) -> None:
+    """Values have their register's decimals; each says how many to display."""
+    entry = await add_entry(hass, sungrow)
+    measurements = 0
+    for entity in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id):
+        if entity.domain != "sensor":
+            continue
+        current = hass.states.get(entity.entity_id)
+        assert current is not None
+        if current.attributes.get("state_class") != "measurement":
+            continue
+        measurements += 1
+        precision = entity.options["sensor"]["suggested_display_precision"]
+        assert isinstance(precision, int), entity.entity_id
+        if current.state not in (STATE_UNAVAILABLE, "unknown"):
+            decimals = current.state.partition(".")[2]
+            assert len(decimals) <= max(precision, 1), (entity.entity_id, current.state)
+    assert measurements >= 20

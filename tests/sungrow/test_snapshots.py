@@ -5,35 +5,10 @@ import pytest
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 
-import simulators.modbus
-from simulators.modbus import SungrowModel, SungrowSimulator
+from simulators.modbus import SungrowSimulator
 from tests.snapshots import assert_diagnostics_snapshot, assert_entry_snapshot
 
 from .conftest import mock_entry
-
-
-class _Midpoint:
-    """Stands in for `random` in the simulator: every draw is the middle."""
-
-    @staticmethod
-    def uniform(low: float, high: float) -> float:
-        return (low + high) / 2
-
-    @staticmethod
-    def randint(low: int, high: int) -> int:
-        return (low + high) // 2
-
-
-@pytest.fixture
-def steady_sungrow(
-    sungrow: SungrowSimulator, monkeypatch: pytest.MonkeyPatch
-) -> SungrowSimulator:
-    """The inverter at midday with time stopped and no noise: the same every run."""
-    monkeypatch.setattr(simulators.modbus, "random", _Midpoint())
-    sungrow.time_scale = 0.0
-    sungrow.model = SungrowModel()
-    sungrow.advance(force=True)
-    return sungrow
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")

@@ -19,6 +19,7 @@ from .const import (
     CONF_ALLOW_EXTERNAL,
     CONF_CHANNELS,
     CONF_GRID_CHANNELS,
+    CONF_MAX_CURRENT,
     CONF_MAX_GAP,
     CONF_NAME,
     CONF_POWER_FACTOR,
@@ -34,7 +35,8 @@ from .const import (
     DEFAULT_STALE_TIMEOUT_S,
     DEFAULT_VOLTAGE,
 )
-from .model import ChannelRole, format_channel_spec, parse_channel_spec
+from .model import ChannelConfig, ChannelRole, format_channel_spec, parse_channel_spec
+from .source import channel_config
 
 _VOLTAGE = selector.NumberSelector(
     selector.NumberSelectorConfig(
@@ -127,7 +129,7 @@ class CtClampConfigFlow(ConfigFlow):
     """
 
     _ct_settings: dict[str, Any]
-    _ct_channels: list[tuple[str, str]]
+    _ct_channels: list[ChannelConfig]
 
     async def async_step_ct_clamp(
         self, user_input: dict[str, Any] | None = None
@@ -135,10 +137,9 @@ class CtClampConfigFlow(ConfigFlow):
         """Ask for the board's name, channels and electrical assumptions."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            self._async_abort_entries_match(
-                {CONF_SOURCE: SourceKind.CT_CLAMP, CONF_NAME: user_input[CONF_NAME]}
-            )
-            if self._take_board_settings(user_input, errors):
+            if self._ct_name_taken(user_input[CONF_NAME]):
+                errors[CONF_NAME] = "ct_clamp_name_taken"
+            elif self._take_board_settings(user_input, errors):
                 return await self.async_step_ct_clamp_roles()
         return self.async_show_form(
             step_id=SourceKind.CT_CLAMP,
@@ -153,22 +154,14 @@ class CtClampConfigFlow(ConfigFlow):
         entry = self._get_reconfigure_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
-            if any(
-                other.entry_id != entry.entry_id
-                and other.data.get(CONF_SOURCE) == SourceKind.CT_CLAMP
-                and other.data.get(CONF_NAME) == user_input[CONF_NAME]
-                for other in self._async_current_entries(include_ignore=False)
-            ):
+            if self._ct_name_taken(user_input[CONF_NAME], entry.entry_id):
                 errors[CONF_NAME] = "ct_clamp_name_taken"
             elif self._take_board_settings(user_input, errors):
                 return await self.async_step_ct_clamp_roles()
         defaults = user_input or {
             CONF_NAME: entry.title,
             CONF_CHANNELS: format_channel_spec(
-                [
-                    (channel["id"], channel["name"])
-                    for channel in entry.data[CONF_CHANNELS]
-                ]
+                [channel_config(channel) for channel in entry.data[CONF_CHANNELS]]
             ),
             CONF_ALLOW_EXTERNAL: entry.data.get(CONF_ALLOW_EXTERNAL, False),
         }
@@ -176,6 +169,15 @@ class CtClampConfigFlow(ConfigFlow):
             step_id="ct_clamp_reconfigure",
             data_schema=_board_schema(defaults, electrical=False),
             errors=errors,
+        )
+
+    def _ct_name_taken(self, name: str, entry_id: str | None = None) -> bool:
+        """Whether another CT board (not `entry_id`) already has this name."""
+        return any(
+            other.entry_id != entry_id
+            and other.data.get(CONF_SOURCE) == SourceKind.CT_CLAMP
+            and other.data.get(CONF_NAME) == name
+            for other in self._async_current_entries(include_ignore=False)
         )
 
     def _take_board_settings(
@@ -205,8 +207,8 @@ class CtClampConfigFlow(ConfigFlow):
             else:
                 return self._async_create_ct_entry(grid, solar)
         channel_options = [
-            selector.SelectOptionDict(value=channel_id, label=name)
-            for channel_id, name in self._ct_channels
+            selector.SelectOptionDict(value=channel.id, label=channel.name)
+            for channel in self._ct_channels
         ]
         multi = selector.SelectSelector(
             selector.SelectSelectorConfig(options=channel_options, multiple=True)
@@ -223,9 +225,9 @@ class CtClampConfigFlow(ConfigFlow):
 
         def having(role: ChannelRole) -> list[str]:
             return [
-                channel_id
-                for channel_id, _ in self._ct_channels
-                if roles.get(channel_id) == role
+                channel.id
+                for channel in self._ct_channels
+                if roles.get(channel.id) == role
             ]
 
         return self.async_show_form(
@@ -245,21 +247,22 @@ class CtClampConfigFlow(ConfigFlow):
 
     def _channels_with_roles(
         self, grid: set[str], solar: set[str]
-    ) -> list[dict[str, str]]:
-        """The entry's channel list: id, display name and role of each."""
+    ) -> list[dict[str, Any]]:
+        """The entry's channel list: id, display name, role and rating of each."""
         return [
             {
-                "id": channel_id,
-                "name": name,
+                "id": channel.id,
+                "name": channel.name,
                 "role": (
                     ChannelRole.GRID
-                    if channel_id in grid
+                    if channel.id in grid
                     else ChannelRole.SOLAR
-                    if channel_id in solar
+                    if channel.id in solar
                     else ChannelRole.LOAD
                 ).value,
+                CONF_MAX_CURRENT: channel.max_current_a,
             }
-            for channel_id, name in self._ct_channels
+            for channel in self._ct_channels
         ]
 
     def _async_update_ct_entry(
@@ -283,7 +286,7 @@ class CtClampConfigFlow(ConfigFlow):
         return self.async_abort(
             reason="ct_clamp_reconfigured",
             description_placeholders=self._webhook_placeholders(
-                entry.data[CONF_WEBHOOK_ID], allow_external, self._ct_channels[0][0]
+                entry.data[CONF_WEBHOOK_ID], allow_external, self._ct_channels[0].id
             ),
         )
 
@@ -309,7 +312,7 @@ class CtClampConfigFlow(ConfigFlow):
             },
             description="ct_clamp",
             description_placeholders=self._webhook_placeholders(
-                webhook_id, allow_external, self._ct_channels[0][0]
+                webhook_id, allow_external, self._ct_channels[0].id
             ),
         )
 

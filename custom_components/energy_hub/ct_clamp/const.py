@@ -28,3 +28,10 @@ DEFAULT_MAX_GAP_S: Final = 300
 PLAUSIBLE_VOLTAGE: Final = (80.0, 300.0)
 # ESP32 posts are a few hundred bytes; refuse to buffer anything much larger.
 MAX_BODY_BYTES: Final = 16 * 1024
+# Seconds between an accepted post and saving the board's totals: after a power
+# cut the totals restart at most this far behind.
+SAVE_DELAY_S: Final = 10.0
+# Version of the board's Store (`energy_hub.ct_clamp.<entry id>`).
+STORE_VERSION: Final = 1
+# Key of each channel's clamp rating (amps) in the entry's channel list.
+CONF_MAX_CURRENT: Final = "max_current"

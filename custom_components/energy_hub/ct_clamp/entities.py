@@ -17,6 +17,7 @@ from homeassistant.const import (
 )
 from homeassistant.util import dt as dt_util
 
+from ..const import LOGGER
 from ..number import EnergyHubNumber, EnergyHubNumberEntityDescription
 from ..sensor import (
     EnergyHubSensor,
@@ -27,7 +28,7 @@ from ..sensor import (
     power_description,
 )
 from .coordinator import CtClampCoordinator
-from .model import TOTAL, CtBoard
+from .model import CALIBRATION_RANGE, TOTAL, CtBoard, valid_calibration
 
 type CtSensorDescription = EnergyHubSensorEntityDescription[CtBoard]
 type CtNumberDescription = EnergyHubNumberEntityDescription[CtClampCoordinator, CtBoard]
@@ -43,11 +44,13 @@ class CtRestoredSensorEntityDescription(EnergyHubSensorEntityDescription[CtBoard
 class CtRestoredSensor(EnergyHubSensor):
     """A value Energy Hub derives itself from the board's posts.
 
-    The board keeps no counter, so after a restart (or a reload) the energy
-    totals continue from the values these sensors restore, and the last
-    post's time comes back so that a re-sent post is a duplicate. No
-    `lifetime_total` guard: `CtBoard` only ever adds energy, and a total of
-    0 before the first integrated post is a true value, not a glitch.
+    The board keeps no counter, so after a restart (or a reload) each energy
+    total continues from the larger of its value in the board's Store
+    (loaded before the entities) and the value this sensor restores, and
+    the last post's time comes back so that a re-sent post is a duplicate.
+    No `lifetime_total` guard: `CtBoard` only ever adds finite, non-negative
+    energy, and a total of 0 before the first integrated post is a true
+    value, not a glitch.
     """
 
     entity_description: CtRestoredSensorEntityDescription
@@ -67,11 +70,24 @@ class CtCalibrationNumber(EnergyHubNumber[CtClampCoordinator], RestoreNumber):
 
     @override
     async def async_added_to_hass(self) -> None:
-        """Restore the factor set before a restart."""
+        """Restore the factor set before a restart, if it is one a channel takes.
+
+        A restored value that is not a finite number in range (an older
+        release let `nan` through) is ignored: the channel keeps 1.0.
+        """
         await super().async_added_to_hass()
         last = await self.async_get_last_number_data()
-        if last is not None and last.native_value is not None:
-            await self.entity_description.set_fn(self.coordinator, last.native_value)
+        if last is None or last.native_value is None:
+            return
+        if not valid_calibration(last.native_value):
+            LOGGER.warning(
+                "%s: ignored the restored calibration %s (not from %g to %g)",
+                self.entity_id,
+                last.native_value,
+                *CALIBRATION_RANGE,
+            )
+            return
+        await self.entity_description.set_fn(self.coordinator, last.native_value)
 
     @property
     @override
@@ -92,7 +108,7 @@ def _restore_kwh(
 
 def _restore_last_timestamp(board: CtBoard, value: SensorValue) -> None:
     if isinstance(value, datetime):
-        board.restore_last_timestamp(value.timestamp())
+        board.restore_last_timestamp(value.timestamp(), dt_util.utcnow().timestamp())
 
 
 def _energy(
@@ -137,13 +153,18 @@ def _role_power(role: str | None) -> CtSensorDescription:
 
 
 def _last_update(board: CtBoard) -> datetime | None:
-    if board.last_timestamp is None:
+    """When the last post counts from (never ahead of Home Assistant's clock)."""
+    if board.last_time is None:
         return None
-    return dt_util.utc_from_timestamp(board.last_timestamp)
+    return dt_util.utc_from_timestamp(board.last_time)
 
 
 def _gap_attributes(board: CtBoard) -> dict[str, Any]:
-    return {"gaps": board.device.gaps, "gap_seconds": round(board.device.gap_seconds)}
+    return {
+        "gaps": board.gaps,
+        "gap_seconds": round(board.device.gap_seconds),
+        "refused_readings": board.refused_readings,
+    }
 
 
 def channel_sensor_descriptions(board: CtBoard) -> list[CtSensorDescription]:
@@ -170,10 +191,11 @@ def channel_sensor_descriptions(board: CtBoard) -> list[CtSensorDescription]:
             board.restore_channel_energy(channel_id, kwh)
 
         def gaps(board: CtBoard, channel_id: str = channel_id) -> dict[str, Any]:
-            integrator = board.channels[channel_id].integrator
+            state = board.channels[channel_id]
             return {
-                "gaps": integrator.gaps,
-                "gap_seconds": round(integrator.gap_seconds),
+                "gaps": state.integrator.gaps + state.refused,
+                "gap_seconds": round(state.integrator.gap_seconds),
+                "refused_readings": state.refused,
             }
 
         descriptions += [
@@ -223,9 +245,10 @@ def board_sensor_descriptions(board: CtBoard) -> list[CtSensorDescription]:
         ),
         diagnostic_description(
             "gaps",
-            lambda board: board.device.gaps,
+            lambda board: board.gaps,
             state_class=SensorStateClass.TOTAL_INCREASING,
             attributes_fn=_gap_attributes,
+            suggested_display_precision=0,
         ),
         measurement_description(
             "wifi_rssi",
@@ -233,6 +256,7 @@ def board_sensor_descriptions(board: CtBoard) -> list[CtSensorDescription]:
             device_class=SensorDeviceClass.SIGNAL_STRENGTH,
             unit=SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
             entity_category=EntityCategory.DIAGNOSTIC,
+            suggested_display_precision=0,
         ),
         diagnostic_description(
             "uptime",
@@ -240,6 +264,7 @@ def board_sensor_descriptions(board: CtBoard) -> list[CtSensorDescription]:
             device_class=SensorDeviceClass.DURATION,
             native_unit_of_measurement=UnitOfTime.SECONDS,
             suggested_unit_of_measurement=UnitOfTime.HOURS,
+            suggested_display_precision=2,
         ),
     ]
     return descriptions
@@ -266,8 +291,8 @@ def calibration_descriptions(board: CtBoard) -> list[CtNumberDescription]:
                 translation_key="channel_calibration",
                 translation_placeholders={"channel": state.config.name},
                 entity_category=EntityCategory.CONFIG,
-                native_min_value=0.5,
-                native_max_value=2.0,
+                native_min_value=CALIBRATION_RANGE[0],
+                native_max_value=CALIBRATION_RANGE[1],
                 native_step=0.001,
                 mode=NumberMode.BOX,
                 value_fn=value,

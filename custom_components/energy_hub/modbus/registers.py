@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from enum import StrEnum
 import math
 import struct
@@ -103,6 +104,39 @@ class Register:
         """First address after the value."""
         return self.address + self.count
 
+    @property
+    def decimals(self) -> int:
+        """Decimal places the scale gives the value (0.1 -> 1, 0.01 -> 2, 100 -> 0)."""
+        return scale_decimals(self.scale)
+
+
+def _exact(number: float) -> Decimal:
+    """A scale as the decimal it was written as (0.1, not 0.1000000000000000055…).
+
+    15 significant digits recover any decimal of up to 15 digits from its
+    float, and drop the noise of a product such as 0.003 * 100.
+    """
+    return Decimal(f"{number:.15g}")
+
+
+def scale_decimals(scale: float) -> int:
+    """Decimal places a value scaled by `scale` has (0.1 -> 1, 0.25 -> 2, 10 -> 0)."""
+    exponent = _exact(scale).normalize().as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def _float32_decimal(value: float) -> Decimal:
+    """The shortest decimal that reads back as the same float32 (230.4, not 230.39999…)."""
+    packed = struct.pack(">f", value)
+    for digits in range(1, 10):
+        text = f"{value:.{digits}g}"
+        try:
+            if struct.pack(">f", float(text)) == packed:
+                return Decimal(text)
+        except OverflowError:  # rounded up past the largest float32
+            continue
+    return Decimal(repr(value))  # pragma: no cover - 9 digits always suffice
+
 
 def _to_bytes(words: Sequence[int], word_order: WordOrder) -> bytes:
     ordered = (
@@ -137,17 +171,28 @@ def decode_raw(register: Register, words: Sequence[int]) -> int | float | str | 
 
 
 def decode(register: Register, words: Sequence[int]) -> Value | None:
-    """Decode and scale the value of `register` (None = not available)."""
+    """Decode and scale the value of `register` (None = not available).
+
+    A scaled value is rounded to the register's resolution: raw 2301 at
+    scale 0.1 is 230.1 (not 230.10000000000002), a float32 is the shortest
+    decimal it stands for (230.4, not 230.39999389648438), times the scale.
+    """
     value = decode_raw(register, words)
-    if value is None or isinstance(value, str) or register.scale == 1:
+    if value is None or isinstance(value, str):
         return value
-    return value * register.scale
+    if register.data_type is DataType.FLOAT32:
+        return float(_float32_decimal(value) * _exact(register.scale))
+    if register.scale == 1:
+        return value
+    return float(Decimal(value) * _exact(register.scale))
 
 
 def encode(register: Register, value: float) -> list[int]:
     """Encode `value` (in scaled units) into the words to write to `register`."""
     if register.data_type is DataType.STRING:
         raise ValueError(f"{register.key}: strings are read-only")
+    if not math.isfinite(value):
+        raise ValueError(f"{register.key}: {value} is not a number to write")
     # Integers with scale 1 stay exact (64-bit counters exceed a float's precision).
     raw_value: float = value if register.scale == 1 else value / register.scale
     if register.data_type is not DataType.FLOAT32:

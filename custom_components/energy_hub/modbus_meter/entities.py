@@ -49,6 +49,10 @@ _ROLE_KEYS: dict[str, tuple[str, str, str]] = {
 
 type Sensor = EnergyHubSensorEntityDescription[MeterData]
 
+# Decimals shown, per quantity: what the presets resolve (ABB B23: 0.1 V,
+# 0.01 A, 0.01 Hz, 0.001 power factor shown as 0.01; iEM3000 floats alike).
+_PRECISION = {"voltage": 1, "current": 2, "power_factor": 2, "frequency": 2}
+
 
 def meter_descriptions(
     meter_type: str,
@@ -77,6 +81,7 @@ def meter_descriptions(
                 translation_key=f"meter_voltage_{phase}",
                 device_class=SensorDeviceClass.VOLTAGE,
                 unit=UnitOfElectricPotential.VOLT,
+                suggested_display_precision=_PRECISION["voltage"],
             )
         )
         sensors.append(
@@ -85,6 +90,7 @@ def meter_descriptions(
                 translation_key=f"meter_current_{phase}",
                 device_class=SensorDeviceClass.CURRENT,
                 unit=UnitOfElectricCurrent.AMPERE,
+                suggested_display_precision=_PRECISION["current"],
             )
         )
     sensors.append(
@@ -93,6 +99,7 @@ def meter_descriptions(
             translation_key="meter_power_factor",
             device_class=SensorDeviceClass.POWER_FACTOR,
             unit=None,
+            suggested_display_precision=_PRECISION["power_factor"],
         )
     )
     sensors.append(
@@ -101,6 +108,7 @@ def meter_descriptions(
             translation_key="meter_frequency",
             device_class=SensorDeviceClass.FREQUENCY,
             unit=UnitOfFrequency.HERTZ,
+            suggested_display_precision=_PRECISION["frequency"],
         )
     )
     return {Platform.SENSOR: tuple(sensors)}

@@ -35,11 +35,21 @@ FLEET_OPTION_KEYS: Final = (
     CONF_FLEET_SITE_ID,
 )
 
+# Entry data: the SHA-256 fingerprint (hex) of the gateway's TLS certificate,
+# recorded at set-up (entries from before: at their next good connection). A
+# DHCP announcement moves the entry only to an address presenting the same one.
+CONF_CERTIFICATE_SHA256: Final = "certificate_sha256"
+
+# Repair issues (ids: `<kind>_<entry id>`; `repairs.py` dispatches on "powerwall_").
+ISSUE_CONTROL_TOKEN: Final = "powerwall_control_token_refused"  # noqa: S105
+ISSUE_CERTIFICATE: Final = "powerwall_certificate_changed"
+
 DEFAULT_POLL_INTERVAL_S: Final = 5
 MIN_POLL_INTERVAL_S: Final = 1
 MAX_POLL_INTERVAL_S: Final = 300
 CONTROL_POLL_INTERVAL: Final = timedelta(seconds=60)
-# Where pypowerwall keeps its session cookies, under Home Assistant's config folder.
+# Where pypowerwall keeps its session cookies, under Home Assistant's config
+# folder: one file per entry, `powerwall-<entry id>.json`.
 CACHE_FOLDER: Final = ".storage/energy_hub_powerwall"
 # pypowerwall's FleetAPI config file goes in here, one folder per entry.
 FLEETAPI_FOLDER: Final = ".storage/energy_hub_powerwall_fleetapi"

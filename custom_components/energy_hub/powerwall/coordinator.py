@@ -1,14 +1,18 @@
 """Coordinators of the Powerwall source: gateway telemetry and cloud control."""
 
 from datetime import timedelta
-from typing import override
+from typing import NoReturn, override
 
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.update_coordinator import UpdateFailed
 
+from ..const import DOMAIN
 from ..coordinator import EnergyHubCoordinator
-from ..errors import DeviceAuthError, DeviceRejectedError
+from ..errors import DeviceAuthError, EnergyHubError
 from ..source import EnergyHubConfigEntry
-from .const import CONTROL_POLL_INTERVAL
+from .const import CONTROL_POLL_INTERVAL, ISSUE_CONTROL_TOKEN
 from .gateway import GatewayInfo, PowerwallGateway, PowerwallReading
 from .netzero import ControlChannel, ControlSettings
 
@@ -45,8 +49,19 @@ class PowerwallCoordinator(EnergyHubCoordinator[PowerwallReading]):
         return await self.hass.async_add_executor_job(self.gateway.read)
 
 
+def control_token_issue_id(entry_id: str) -> str:
+    """The repair issue of an entry whose control token is refused."""
+    return f"{ISSUE_CONTROL_TOKEN}_{entry_id}"
+
+
 class PowerwallControlCoordinator(EnergyHubCoordinator[ControlSettings]):
-    """Read the control settings from a cloud channel (polled slowly)."""
+    """Read the control settings from a cloud channel (polled slowly).
+
+    A refused token is the channel's, kept in the options, not the gateway
+    login that a reauth flow asks for: instead of starting reauth it raises a
+    fixable repair issue (leading to the option where the token is entered)
+    and makes the control entities unavailable; the next good read clears it.
+    """
 
     def __init__(
         self,
@@ -67,11 +82,42 @@ class PowerwallControlCoordinator(EnergyHubCoordinator[ControlSettings]):
 
     @override
     async def _async_fetch(self) -> ControlSettings:
-        try:
-            return await self.client.read()
-        except DeviceAuthError as err:
-            # The token lives in the options, not in the gateway login that a
-            # reauth flow asks for: report it instead of starting reauth.
-            raise DeviceRejectedError(
-                f"{self.channel_name} refused the token; enter a new one in the options"
+        settings = await self.client.read()
+        ir.async_delete_issue(
+            self.hass, DOMAIN, control_token_issue_id(self.config_entry.entry_id)
+        )
+        return settings
+
+    @override
+    def _raise_translated(self, err: EnergyHubError) -> NoReturn:
+        if isinstance(err, DeviceAuthError):
+            self.token_refused()
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="control_token_refused",
+                translation_placeholders={"channel": self.channel_name},
             ) from err
+        super()._raise_translated(err)
+
+    def token_refused(self) -> HomeAssistantError:
+        """Raise the repair issue; return the error a refused write shows."""
+        entry = self.config_entry
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            control_token_issue_id(entry.entry_id),
+            is_fixable=True,
+            is_persistent=False,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key=ISSUE_CONTROL_TOKEN,
+            translation_placeholders={
+                "channel": self.channel_name,
+                "entry": entry.title,
+            },
+            data={"entry_id": entry.entry_id},
+        )
+        return HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="control_token_refused",
+            translation_placeholders={"channel": self.channel_name},
+        )

@@ -1,6 +1,7 @@
 """The Powerwall source's entities: every one is defined here, as data."""
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Literal
 
 from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
 from homeassistant.components.number import NumberMode
@@ -15,6 +16,7 @@ from homeassistant.const import (
 )
 
 from ..binary_sensor import EnergyHubBinarySensorEntityDescription
+from ..errors import DeviceAuthError
 from ..number import EnergyHubNumberEntityDescription
 from ..select import EnergyHubSelectEntityDescription
 from ..sensor import (
@@ -25,7 +27,7 @@ from ..sensor import (
 )
 from ..switch import EnergyHubSwitchEntityDescription
 from .coordinator import PowerwallControlCoordinator
-from .gateway import PackReading, PowerwallReading, app_scaled
+from .gateway import PackReading, PowerwallReading, app_scaled, extra_meter_names
 from .netzero import EXPORT_RULES, OPERATIONAL_MODES, ControlSettings
 
 type SensorDescription = EnergyHubSensorEntityDescription[PowerwallReading]
@@ -104,6 +106,127 @@ def _lifetime_sensor(
     )
 
 
+type Counter = Literal["imported_wh", "exported_wh"]
+
+
+def _meter_total(
+    key: str,
+    meter: str,
+    counter: Counter,
+    translation_key: str,
+    *,
+    placeholders: Mapping[str, str] | None = None,
+) -> SensorDescription:
+    """A lifetime total beyond the everyday six, of a meter the gateway lists.
+
+    Created only when the gateway reports `meter`, disabled by default.
+    """
+
+    def read(data: PowerwallReading) -> float | None:
+        reading = data.meters.get(meter)
+        return None if reading is None else _kwh(getattr(reading, counter))
+
+    return lifetime_energy_description(
+        key,
+        read,
+        max_kwh_per_hour=MAX_HOME_RATE_KW,
+        translation_key=translation_key,
+        translation_placeholders=placeholders,
+        suggested_display_precision=2,
+        entity_registry_enabled_default=False,
+        has_fn=lambda data: meter in data.meters,
+    )
+
+
+# Meters some gateways list besides site, load, solar and battery, with a name
+# of their own; any other gets the generic name with the meter's name in it.
+EXTRA_METER_TOTALS: Mapping[str, tuple[SensorDescription, SensorDescription]] = {
+    "busway": (
+        _meter_total(
+            "busway_meter_imported", "busway", "imported_wh", "busway_meter_imported"
+        ),
+        _meter_total(
+            "busway_meter_exported", "busway", "exported_wh", "busway_meter_exported"
+        ),
+    ),
+    "frequency": (
+        _meter_total(
+            "frequency_meter_imported",
+            "frequency",
+            "imported_wh",
+            "frequency_meter_imported",
+        ),
+        _meter_total(
+            "frequency_meter_exported",
+            "frequency",
+            "exported_wh",
+            "frequency_meter_exported",
+        ),
+    ),
+    "generator": (
+        _meter_total(
+            "generator_meter_imported",
+            "generator",
+            "imported_wh",
+            "generator_meter_imported",
+        ),
+        _meter_total(
+            "generator_meter_exported",
+            "generator",
+            "exported_wh",
+            "generator_meter_exported",
+        ),
+    ),
+    "conductor": (
+        _meter_total(
+            "conductor_meter_imported",
+            "conductor",
+            "imported_wh",
+            "conductor_meter_imported",
+        ),
+        _meter_total(
+            "conductor_meter_exported",
+            "conductor",
+            "exported_wh",
+            "conductor_meter_exported",
+        ),
+    ),
+}
+
+
+def extra_meter_sensors(data: PowerwallReading | None) -> tuple[SensorDescription, ...]:
+    """Import and export totals of every extra meter in the reading `data`.
+
+    Keys are `<meter>_meter_imported` / `<meter>_meter_exported` (no key of
+    the everyday set ends so, whatever a meter is called).
+    """
+    if data is None:
+        return ()
+    descriptions: list[SensorDescription] = []
+    for name in extra_meter_names(data.meters):
+        if name in EXTRA_METER_TOTALS:
+            descriptions += EXTRA_METER_TOTALS[name]
+            continue
+        placeholders = {"meter": name.replace("_", " ").capitalize()}
+        descriptions += [
+            _meter_total(
+                name + "_meter_imported",
+                name,
+                "imported_wh",
+                "other_meter_imported",
+                placeholders=placeholders,
+            ),
+            _meter_total(
+                name + "_meter_exported",
+                name,
+                "exported_wh",
+                "other_meter_exported",
+                placeholders=placeholders,
+            ),
+        ]
+    return tuple(descriptions)
+
+
 def _phase(index: int, *, voltage: bool) -> Callable[[PowerwallReading], float | None]:
     def read(data: PowerwallReading) -> float | None:
         values = data.phase_voltage_v if voltage else data.phase_current_a
@@ -162,6 +285,11 @@ GATEWAY_SENSORS: tuple[SensorDescription, ...] = (
     _lifetime_sensor("home_consumed", lambda d: d.meter("load").imported_wh),
     _lifetime_sensor("battery_charged", lambda d: d.meter("battery").imported_wh),
     _lifetime_sensor("battery_discharged", lambda d: d.meter("battery").exported_wh),
+    # The other direction of the solar and load meters: what the solar
+    # inverter draws (at night, mostly) and what flows back out of the load
+    # side. The battery and site meters already have both.
+    _meter_total("solar_consumed", "solar", "imported_wh", "solar_consumed"),
+    _meter_total("home_exported", "load", "exported_wh", "home_exported"),
     measurement_description(
         "state_of_charge",
         lambda data: app_scaled(data.soe_percent),
@@ -255,32 +383,32 @@ GATEWAY_BINARY_SENSORS: tuple[BinaryDescription, ...] = (
 
 
 def _pack_value(
-    serial: str, value_fn: Callable[[PackReading], float | None]
+    key: str, value_fn: Callable[[PackReading], float | None]
 ) -> Callable[[PowerwallReading], float | None]:
     def read(data: PowerwallReading) -> float | None:
-        pack = data.packs.get(serial)
+        pack = data.packs.get(key)
         return None if pack is None else value_fn(pack)
 
     return read
 
 
-def pack_sensors(serial: str) -> tuple[SensorDescription, ...]:
-    """The sensors of the battery pack `serial` (a device of its own)."""
+def pack_sensors(key: str) -> tuple[SensorDescription, ...]:
+    """The sensors of the battery pack `key` (a device of its own; `PackIdentity`)."""
     return (
         power_description(
             "pack_power",
-            _pack_value(serial, lambda pack: pack.power_w),
+            _pack_value(key, lambda pack: pack.power_w),
             translation_key="battery_power",
             suggested_display_precision=0,
         ),
         _energy_storage_sensor(
             "pack_energy_remaining",
-            _pack_value(serial, lambda pack: _kwh(pack.energy_remaining_wh)),
+            _pack_value(key, lambda pack: _kwh(pack.energy_remaining_wh)),
             translation_key="energy_remaining",
         ),
         _energy_storage_sensor(
             "pack_full_energy",
-            _pack_value(serial, lambda pack: _kwh(pack.full_pack_wh)),
+            _pack_value(key, lambda pack: _kwh(pack.full_pack_wh)),
             translation_key="full_pack_energy",
             entity_category=EntityCategory.DIAGNOSTIC,
         ),
@@ -290,10 +418,17 @@ def pack_sensors(serial: str) -> tuple[SensorDescription, ...]:
 def _writer[T](
     key: str,
 ) -> Callable[[PowerwallControlCoordinator, T], Awaitable[None]]:
-    """A `set_fn` writing the setting `key` (read back by the channel)."""
+    """A `set_fn` writing the setting `key` (read back by the channel).
+
+    A refused token is the control channel's, not the gateway login's: the
+    error says so and a repair leads to the option where it is entered.
+    """
 
     async def write(coordinator: PowerwallControlCoordinator, value: T) -> None:
-        await coordinator.client.write(**{key: value})
+        try:
+            await coordinator.client.write(**{key: value})
+        except DeviceAuthError as err:
+            raise coordinator.token_refused() from err
 
     return write
 

@@ -20,8 +20,10 @@ from pathlib import Path
 from typing import Any, Final
 
 from pypowerwall.fleetapi.fleetapi import FleetAPI
+import requests
 
 from ..errors import (
+    DeviceAuthError,
     DeviceConnectionError,
     DeviceRateLimitedError,
     EnergyHubError,
@@ -35,7 +37,7 @@ from .const import (
     CONF_FLEET_REFRESH_TOKEN,
     CONF_FLEET_SITE_ID,
 )
-from .netzero import SETTING_KEYS, ControlSettings
+from .netzero import ControlSettings, check_settings
 
 # pypowerwall's regions (its setup offers these as AUDIENCE).
 REGION_URLS: Final = (
@@ -46,6 +48,7 @@ REGION_URLS: Final = (
 CONFIG_FILE_NAME: Final = "fleetapi.json"
 # pypowerwall holds back every call for Tesla's Retry-After, capped at this.
 MAX_RETRY_AFTER_S: Final = 60.0
+PROBE_TIMEOUT_S: Final = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,9 +134,7 @@ class FleetApiClient:
 
     async def write(self, **changes: Any) -> ControlSettings:
         """Write settings, then read them back; raise unless they all took."""
-        unknown = set(changes) - set(SETTING_KEYS)
-        if unknown:
-            raise ValueError(f"not a FleetAPI setting: {sorted(unknown)}")
+        check_settings(changes)
         return await self._call(lambda: self._write(changes))
 
     async def _call[T](self, job: Callable[[], T]) -> T:
@@ -177,6 +178,9 @@ class FleetApiClient:
             self._fleet = FleetAPI(
                 configfile=str(self._config_path),
                 site_id=self._credentials.site_id,
+                # No answer cache: after a 401 whose token refresh Tesla refuses,
+                # pypowerwall's retry would hand back the previous answer as new.
+                pwcacheexpire=0,
             )
         return self._fleet
 
@@ -190,7 +194,33 @@ class FleetApiClient:
                 f"FleetAPI asked to slow down ({what})",
                 retry_after=min(float(backoff), MAX_RETRY_AFTER_S),
             )
+        if self._token_refused():
+            return DeviceAuthError("Tesla refused the FleetAPI token")
         return DeviceConnectionError(f"FleetAPI did not answer ({what})")
+
+    def _token_refused(self) -> bool:
+        """Whether Tesla refuses the current access token (after a failure).
+
+        pypowerwall answers None for a refused token too, after trying a
+        refresh; one `site_info` request of ours with the token it holds now
+        tells a refused token (401/403) from an outage.
+        """
+        fleet = self._fleet
+        if fleet is None:
+            return False
+        url = (
+            f"{self._credentials.audience.rstrip('/')}/api/1/energy_sites/"
+            f"{self._credentials.site_id}/site_info"
+        )
+        try:
+            answer = requests.get(
+                url,
+                headers={"Authorization": f"Bearer {fleet.access_token}"},
+                timeout=PROBE_TIMEOUT_S,
+            )
+        except requests.RequestException:
+            return False
+        return answer.status_code in {401, 403}
 
     def _read(self) -> ControlSettings:
         fleet = self._api()

@@ -26,13 +26,19 @@ refused password from an unreachable gateway, so after a failure one
 `GET /tedapi/din` of our own tells them apart.
 """
 
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 import hashlib
+import http.client
+import json
 import logging
 import math
 import os
 from pathlib import Path
+import re
+import ssl
+import tempfile
 import threading
 import time
 from typing import Any, NoReturn, override
@@ -47,7 +53,11 @@ DEFAULT_HOST = "192.168.91.1"
 DEFAULT_TIMEOUT_S = 5.0
 TEDAPI_USER = "Tesla_Energy_Device"
 TEDAPI_SNAPSHOT_S = 60
+# The meters every gateway reports; some list more (`busway`, `frequency`,
+# `generator`, …), each with the same fields.
 METER_NAMES = ("site", "load", "solar", "battery")
+# What a meter's name may be to become part of an entity's key.
+_METER_NAME = re.compile(r"[a-z][a-z0-9_]{0,31}")
 
 # How long pypowerwall pauses after a 429, and how long a gateway that refuses
 # logins (too many attempts) is left alone.
@@ -75,33 +85,174 @@ class _DemoteToDebug(logging.Filter):
         return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
 
 
-for _name in (
-    "pypowerwall",
-    "pypowerwall.local.pypowerwall_local",
-    "pypowerwall.tedapi",
-    "pypowerwall.tedapi.pypowerwall_tedapi",
-):
-    _logger = logging.getLogger(_name)
-    if not any(isinstance(f, _DemoteToDebug) for f in _logger.filters):
-        _logger.addFilter(_DemoteToDebug())
+def pypowerwall_logger_names() -> set[str]:
+    """Every logger pypowerwall logs to: its root and one per module.
+
+    A logger's filters only see what is logged on that very logger, not what
+    its children pass up, so each sub-logger (`pypowerwall.fleetapi.fleetapi`,
+    `pypowerwall.tedapi.tedapi_v1r`, …) needs the filter too. The names come
+    from the package's files (modules not imported yet included) and from the
+    loggers that already exist.
+    """
+    package = Path(pypowerwall.__file__).parent
+    names = {"pypowerwall"}
+    for module in package.rglob("*.py"):
+        parts = module.relative_to(package).with_suffix("").parts
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        names.add(".".join(("pypowerwall", *parts)))
+    names.update(
+        name
+        for name in logging.root.manager.loggerDict
+        if name.startswith("pypowerwall.")
+    )
+    return names
+
+
+def demote_pypowerwall_logs() -> None:
+    """Put the debug filter on every pypowerwall logger (idempotent)."""
+    for name in pypowerwall_logger_names():
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _DemoteToDebug) for f in logger.filters):
+            logger.addFilter(_DemoteToDebug())
+
+
+demote_pypowerwall_logs()
 
 
 def app_scaled(raw_percent: float | None) -> float | None:
-    """Convert a raw gateway percentage to the Tesla app's scale (0-100)."""
+    """Convert a raw gateway percentage to the Tesla app's scale (0-100).
+
+    Rounded to 0.01 %: the division would otherwise publish float noise
+    (24 % raw is 20.000000000000004 % unrounded).
+    """
     if raw_percent is None:
         return None
-    return min(max((raw_percent - APP_RESERVED_PERCENT) / 0.95, 0.0), 100.0)
+    scaled = (raw_percent - APP_RESERVED_PERCENT) / 0.95
+    return round(min(max(scaled, 0.0), 100.0), 2)
+
+
+@dataclass(frozen=True, slots=True)
+class PackIdentity:
+    """Who a battery pack is: `key` names its device and prefixes its unique ids.
+
+    `key` is the pack's serial when that serial is its own; published gateway
+    captures show two packs reporting one serial, and packs without one, so
+    a serial that is missing or repeated falls back to the pack's position
+    (`<DIN>_pack_<position>`). `serial` is what the pack reported, if anything.
+    """
+
+    key: str
+    position: int
+    serial: str | None
+
+
+def pack_identities(
+    din: str, serials: Sequence[str | None]
+) -> tuple[PackIdentity, ...]:
+    """The identities of the packs that reported `serials`, in this order."""
+    cleaned = [
+        serial.strip() if isinstance(serial, str) and serial.strip() else None
+        for serial in serials
+    ]
+    counts = Counter(serial for serial in cleaned if serial is not None)
+    return tuple(
+        PackIdentity(
+            key=serial
+            if serial is not None and counts[serial] == 1
+            else f"{din}_pack_{position}",
+            position=position,
+            serial=serial,
+        )
+        for position, serial in enumerate(cleaned, start=1)
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class GatewayInfo:
-    """What identifies a gateway: read once at setup."""
+    """What identifies a gateway: read once at setup.
+
+    `certificate_sha256` is the SHA-256 fingerprint (hex) of the TLS
+    certificate the gateway presented.
+    """
 
     din: str
     firmware: str | None
     site_name: str | None
-    pack_serials: tuple[str, ...] = ()
+    packs: tuple[PackIdentity, ...] = ()
     part_number: str | None = None
+    certificate_sha256: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayProbe:
+    """What an address answers without a login: its DIN and its certificate."""
+
+    din: str
+    certificate_sha256: str
+
+
+def split_host(host: str) -> tuple[str, int | None]:
+    """`host[:port]` (IPv6 in brackets) as name and port (None: the default)."""
+    host = host.strip()
+    if host.startswith("["):
+        name, _, rest = host[1:].partition("]")
+        port = rest.removeprefix(":")
+        return name, int(port) if port.isdigit() else None
+    if host.count(":") == 1:
+        name, _, port = host.partition(":")
+        return name, int(port) if port.isdigit() else None
+    return host, None
+
+
+def with_port(address: str, port: int | None) -> str:
+    """`address` with `port` (as the entry's host field writes it)."""
+    if port is None:
+        return address
+    return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
+
+
+def probe_gateway(host: str, timeout_s: float = DEFAULT_TIMEOUT_S) -> GatewayProbe:
+    """Ask `host` for its DIN (`/api/status`, no login) and note its certificate.
+
+    Both come from one TLS connection, so the DIN is the one the holder of
+    that certificate reports. The gateway's certificate is self-signed, so it
+    is not verified here: it is what gets compared.
+    """
+    name, port = split_host(host)
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    connection = http.client.HTTPSConnection(
+        name, port or 443, timeout=timeout_s, context=context
+    )
+    try:
+        connection.connect()
+        sock = connection.sock
+        certificate = (
+            sock.getpeercert(binary_form=True)
+            if isinstance(sock, ssl.SSLSocket)
+            else None
+        )
+        connection.request("GET", "/api/status", headers={"Connection": "close"})
+        response = connection.getresponse()
+        body = response.read(65536)
+    except (OSError, http.client.HTTPException) as err:
+        raise DeviceConnectionError(
+            f"cannot reach {host}: {type(err).__name__}"
+        ) from err
+    finally:
+        connection.close()
+    if response.status != 200 or not certificate:
+        raise DeviceConnectionError(f"{host} answered HTTP {response.status}")
+    try:
+        status = json.loads(body)
+    except ValueError as err:
+        raise DeviceConnectionError(f"{host} answered something unexpected") from err
+    din = status.get("din") if isinstance(status, dict) else None
+    if not isinstance(din, str) or not din:
+        raise DeviceConnectionError(f"{host} did not report a DIN")
+    return GatewayProbe(din, hashlib.sha256(certificate).hexdigest())
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,12 +316,13 @@ def number(value: Any) -> float | None:
     return result if math.isfinite(result) else None
 
 
-def cache_file(cache_dir: Path, host: str, password: str) -> Path:
-    """Where pypowerwall keeps the session cookies for this host and password.
+def cache_file(cache_dir: Path, entry_id: str) -> Path:
+    """Where pypowerwall keeps the session cookies of the entry `entry_id`."""
+    return cache_dir / f"powerwall-{entry_id}.json"
 
-    The password is part of the name so that a cached session never
-    stands in for a password that was not checked.
-    """
+
+def legacy_cache_file(cache_dir: Path, host: str, password: str) -> Path:
+    """The cookie file of earlier versions (named from host and password)."""
     digest = hashlib.sha256(f"{host}\0{password}".encode()).hexdigest()[:16]
     return cache_dir / f"powerwall-{digest}.json"
 
@@ -184,39 +336,54 @@ class PowerwallGateway:
         password: str,
         *,
         email: str | None,
-        cache_dir: Path,
+        cache_file: Path | None,
         timeout_s: float = DEFAULT_TIMEOUT_S,
         tedapi: bool = False,
     ) -> None:
         """Remember the settings; nothing is sent before `connect`.
 
+        `cache_file` keeps the session cookies between starts (one per entry);
+        None keeps them in a folder of their own that `close` deletes, so a
+        check (config flows) always logs in with the password it was given.
         With `tedapi`, `password` is the gateway Wi-Fi password of a
         Powerwall 3 and pypowerwall runs in its TEDAPI mode.
         """
         self.host = host
         self.tedapi = tedapi
-        self._password = password
+        self.password = password
         self._email = email or "nobody@nowhere.com"  # pypowerwall's own default
-        self._cache_dir = cache_dir
+        self._cache_file = cache_file
+        self._temporary: tempfile.TemporaryDirectory[str] | None = None
         self._timeout_s = timeout_s
         self._powerwall: pypowerwall.Powerwall | None = None
+        self._din = ""
         self._lock = threading.Lock()
+
+    def _session_file(self) -> Path:
+        """The cookie file for this session (created folder included)."""
+        if self._cache_file is not None:
+            self._cache_file.parent.mkdir(parents=True, exist_ok=True)
+            return self._cache_file
+        if self._temporary is None:
+            self._temporary = tempfile.TemporaryDirectory(
+                prefix="energy-hub-powerwall-"
+            )
+        return Path(self._temporary.name) / "session.json"
 
     def connect(self) -> GatewayInfo:
         """Log in and read the gateway's identity; raise an `EnergyHubError`."""
         if self.tedapi:
             return self._connect_tedapi()
         with self._lock:
-            self._cache_dir.mkdir(parents=True, exist_ok=True)
             self._powerwall = pypowerwall.Powerwall(
                 host=self.host,
-                password=self._password,
+                password=self.password,
                 email=self._email,
                 timeout=self._timeout_s,
                 # No answer cache: after a re-login pypowerwall repeats the call
                 # without `force` and would hand back the previous answer.
                 pwcacheexpire=0,
-                cachefile=str(cache_file(self._cache_dir, self.host, self._password)),
+                cachefile=str(self._session_file()),
                 failover=False,  # never fall back to Tesla's cloud on a failed login
             )
             status = self._get("/api/status")
@@ -227,20 +394,25 @@ class PowerwallGateway:
             except DeviceConnectionError:
                 powerwalls = {}  # Powerwall 3 gateways answer 404 here
         packs = powerwalls.get("powerwalls") if isinstance(powerwalls, dict) else None
-        serials = tuple(
-            pack["PackageSerialNumber"]
-            for pack in packs or ()
+        serials = [
+            pack.get("PackageSerialNumber")
+            for pack in (packs if isinstance(packs, list) else ())
             if isinstance(pack, dict)
-            and isinstance(pack.get("PackageSerialNumber"), str)
-        )
-        return _gateway_info(status, site_info, serials)
+        ]
+        return self._identified(_gateway_info(status, site_info, serials))
+
+    def _identified(self, info: GatewayInfo) -> GatewayInfo:
+        """`info` with the gateway's certificate; remember its DIN."""
+        self._din = info.din
+        probe = probe_gateway(self.host, self._timeout_s)
+        return replace(info, certificate_sha256=probe.certificate_sha256)
 
     def _connect_tedapi(self) -> GatewayInfo:
         with self._lock:
             self._powerwall = pypowerwall.Powerwall(
                 host=self.host,
                 password="",  # no customer password: pypowerwall's full TEDAPI mode
-                gw_pwd=self._password,
+                gw_pwd=self.password,
                 timeout=self._timeout_s,
                 # Long enough to hold one poll's answers; each poll starts afresh.
                 pwcacheexpire=TEDAPI_SNAPSHOT_S,
@@ -256,7 +428,7 @@ class PowerwallGateway:
             site_info = self._get("/api/site_info")
         # Powerwall 3 packs are not listed through TEDAPI the way /api/powerwalls
         # lists them (pypowerwall answers that endpoint with canned data).
-        return _gateway_info(status, site_info, ())
+        return self._identified(_gateway_info(status, site_info, ()))
 
     def read(self) -> PowerwallReading:
         """Poll the live endpoints once; raise an `EnergyHubError` on failure."""
@@ -277,7 +449,14 @@ class PowerwallGateway:
             operation = self._optional("/api/operation")
             site_meters = self._optional("/api/meters/site")
         return _reading(
-            aggregates, sitemaster, soe, system_status, grid, operation, site_meters
+            aggregates,
+            sitemaster,
+            soe,
+            system_status,
+            grid,
+            operation,
+            site_meters,
+            din=self._din,
         )
 
     def _read_tedapi(self) -> PowerwallReading:
@@ -359,7 +538,7 @@ class PowerwallGateway:
         try:
             answer = requests.get(
                 f"https://{self.host}/tedapi/din",
-                auth=(TEDAPI_USER, self._password),
+                auth=(TEDAPI_USER, self.password),
                 timeout=self._timeout_s,
                 verify=False,  # noqa: S501 - the gateway's certificate is self-signed
             )
@@ -384,8 +563,14 @@ class PowerwallGateway:
         )
 
     def close(self) -> None:
-        """Drop the pooled connections; the cached session stays for next time."""
+        """Drop the pooled connections; the cached session stays for next time.
+
+        A session kept only for this object (no `cache_file`) is deleted.
+        """
         with self._lock:
+            if self._temporary is not None:
+                self._temporary.cleanup()
+                self._temporary = None
             if self._powerwall is not None:
                 client = self._powerwall.client
                 if self.tedapi and client is not None:
@@ -488,11 +673,17 @@ def _with_counters(aggregates: Any, counters: Any) -> Any:
                 key: native.get(key) if isinstance(native, dict) else None
                 for key in ("energy_imported", "energy_exported")
             }
+    # Meters TEDAPI does not map (busway, generator, …) come from the local
+    # API's own answer, when it gave one this poll.
+    if isinstance(counters, dict):
+        for name, native in counters.items():
+            if name not in merged and isinstance(native, dict):
+                merged[name] = native
     return merged
 
 
 def _gateway_info(
-    status: Any, site_info: Any, pack_serials: tuple[str, ...]
+    status: Any, site_info: Any, pack_serials: Sequence[Any]
 ) -> GatewayInfo:
     if not isinstance(status, dict) or not isinstance(site_info, dict):
         raise DeviceConnectionError("the gateway answered something unexpected")
@@ -505,40 +696,66 @@ def _gateway_info(
         din=din,
         firmware=firmware.split(" ")[0] if isinstance(firmware, str) else None,
         site_name=site_name if isinstance(site_name, str) else None,
-        pack_serials=pack_serials,
+        packs=pack_identities(
+            din,
+            [serial if isinstance(serial, str) else None for serial in pack_serials],
+        ),
         part_number=din.split("--")[0] if "--" in din else None,
     )
 
 
+def extra_meter_names(meters: Mapping[str, MeterReading]) -> list[str]:
+    """The meters in `meters` besides the four every gateway has, sorted."""
+    return sorted(name for name in meters if name not in METER_NAMES)
+
+
 def _meters(aggregates: Any) -> dict[str, MeterReading]:
+    """Every meter of the aggregates answer, by name.
+
+    The four usual meters are taken as they come; any other (a busway,
+    frequency or generator meter) only when it carries a counter and its name
+    is plain enough to become part of an entity's key.
+    """
     meters: dict[str, MeterReading] = {}
     if not isinstance(aggregates, dict):
         return meters
-    for name in METER_NAMES:
-        if isinstance(meter := aggregates.get(name), dict):
-            meters[name] = MeterReading(
-                power_w=number(meter.get("instant_power")),
-                imported_wh=number(meter.get("energy_imported")),
-                exported_wh=number(meter.get("energy_exported")),
-            )
+    for name, meter in aggregates.items():
+        if not isinstance(meter, dict):
+            continue
+        reading = MeterReading(
+            power_w=number(meter.get("instant_power")),
+            imported_wh=number(meter.get("energy_imported")),
+            exported_wh=number(meter.get("energy_exported")),
+        )
+        if name in METER_NAMES or (
+            isinstance(name, str)
+            and _METER_NAME.fullmatch(name)
+            and (reading.imported_wh is not None or reading.exported_wh is not None)
+        ):
+            meters[name] = reading
     return meters
 
 
-def _packs(system_status: Any) -> dict[str, PackReading]:
+def _packs(system_status: Any, din: str) -> dict[str, PackReading]:
+    """The packs' readings by their identity's key (serial, else position)."""
     blocks = (
         system_status.get("battery_blocks") if isinstance(system_status, dict) else None
     )
-    packs: dict[str, PackReading] = {}
-    for block in blocks if isinstance(blocks, list) else ():
-        if isinstance(block, dict) and isinstance(
-            serial := block.get("PackageSerialNumber"), str
-        ):
-            packs[serial] = PackReading(
-                power_w=number(block.get("p_out")),
-                energy_remaining_wh=number(block.get("nominal_energy_remaining")),
-                full_pack_wh=number(block.get("nominal_full_pack_energy")),
-            )
-    return packs
+    blocks = (
+        [b for b in blocks if isinstance(b, dict)] if isinstance(blocks, list) else []
+    )
+    serials = [block.get("PackageSerialNumber") for block in blocks]
+    identities = pack_identities(
+        din, [serial if isinstance(serial, str) else None for serial in serials]
+    )
+    return {
+        identity.key: PackReading(
+            power_w=number(block.get("p_out")),
+            energy_remaining_wh=number(block.get("nominal_energy_remaining")),
+            full_pack_wh=number(block.get("nominal_full_pack_energy")),
+        )
+        for identity, block in zip(identities, blocks, strict=True)
+    }
 
 
 def _phases(
@@ -573,6 +790,8 @@ def _reading(  # noqa: PLR0917 - one argument per endpoint, in poll order
     grid: Any,
     operation: Any,
     site_meters: Any,
+    *,
+    din: str = "",
 ) -> PowerwallReading:
     def field_of(body: Any, key: str) -> Any:
         return body.get(key) if isinstance(body, dict) else None
@@ -597,5 +816,5 @@ def _reading(  # noqa: PLR0917 - one argument per endpoint, in poll order
         connected_to_tesla=_bool(field_of(sitemaster, "connected_to_tesla")),
         phase_voltage_v=voltages,
         phase_current_a=currents,
-        packs=_packs(system_status),
+        packs=_packs(system_status, din),
     )

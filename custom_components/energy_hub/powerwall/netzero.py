@@ -7,6 +7,7 @@ is read back with a fresh GET and must show the value written.
 """
 
 import asyncio
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -38,6 +39,52 @@ SETTING_KEYS: Final = (
 
 class SiteNotFoundError(DeviceRejectedError):
     """NetZero knows no site with this id (for this token)."""
+
+
+class InvalidSettingError(DeviceRejectedError, ValueError):
+    """A setting or power that no channel may be sent; refused before any call."""
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def check_settings(changes: Mapping[str, Any]) -> None:
+    """Refuse settings a site cannot take, before anything is sent.
+
+    The reserve must be a finite number from 0 to 100 (a `nan` would go out
+    as JSON `NaN` or `null`), the mode and export rule ones the channels
+    know, grid charging a bool; unknown keys are refused too.
+    """
+    unknown = set(changes) - set(SETTING_KEYS)
+    if unknown:
+        raise InvalidSettingError(f"not a Powerwall setting: {sorted(unknown)}")
+    if "backup_reserve_percent" in changes:
+        reserve = changes["backup_reserve_percent"]
+        if not _is_number(reserve) or not 0 <= reserve <= 100:  # nan fails too
+            raise InvalidSettingError(
+                f"backup_reserve_percent must be a number from 0 to 100, not {reserve!r}"
+            )
+    choices = {"operational_mode": OPERATIONAL_MODES, "energy_exports": EXPORT_RULES}
+    for key, allowed in choices.items():
+        if key in changes and changes[key] not in allowed:
+            raise InvalidSettingError(
+                f"{key} must be one of {', '.join(allowed)}, not {changes[key]!r}"
+            )
+    if "grid_charging" in changes and not isinstance(changes["grid_charging"], bool):
+        raise InvalidSettingError(
+            f"grid_charging must be true or false, not {changes['grid_charging']!r}"
+        )
+
+
+def check_power(power_w: float | None) -> None:
+    """Refuse a power that is not a finite positive number (None: unspecified)."""
+    if power_w is None:
+        return
+    if not _is_number(power_w) or not math.isfinite(power_w) or power_w <= 0:
+        raise InvalidSettingError(
+            f"power_w must be a finite number of watts above 0, not {power_w!r}"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,9 +171,7 @@ class NetZeroClient:
 
     async def write(self, **changes: Any) -> ControlSettings:
         """Write settings, then read them back; raise unless they all took."""
-        unknown = set(changes) - set(SETTING_KEYS)
-        if unknown:
-            raise ValueError(f"not a NetZero setting: {sorted(unknown)}")
+        check_settings(changes)
         await self._request("POST", changes)
         confirmed = await self.read()
         for key, wanted in changes.items():
@@ -214,7 +259,8 @@ class PowerwallBatteryController:
         return BatterySettings(values=settings)
 
     async def apply_charge(self, power_w: float | None = None) -> None:
-        """Charge from the grid now."""
+        """Charge from the grid now (`power_w`, if given, must be a real power)."""
+        check_power(power_w)
         async with self._lock:
             await self._client.write(
                 backup_reserve_percent=100,
@@ -224,6 +270,7 @@ class PowerwallBatteryController:
 
     async def apply_discharge(self, power_w: float | None = None) -> None:
         """Discharge now (into the house, then the grid)."""
+        check_power(power_w)
         async with self._lock:
             await self._client.write(
                 backup_reserve_percent=0,
@@ -233,8 +280,11 @@ class PowerwallBatteryController:
             )
 
     async def restore(self, settings: BatterySettings) -> None:
-        """Put back what `read_settings` captured."""
+        """Put back what `read_settings` captured; refuse an incomplete or bad one."""
+        missing = [key for key in SETTING_KEYS if settings.values.get(key) is None]
+        if missing:
+            raise InvalidSettingError(f"the saved settings lack {', '.join(missing)}")
+        values = {key: settings.values[key] for key in SETTING_KEYS}
+        check_settings(values)
         async with self._lock:
-            await self._client.write(
-                **{key: settings.values[key] for key in SETTING_KEYS}
-            )
+            await self._client.write(**values)

@@ -3,11 +3,17 @@
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 from pathlib import Path
+import shutil
 from typing import Any, override
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, Platform
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import (
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
@@ -18,6 +24,7 @@ from ..source import EnergyHubConfigEntry, EnergyHubSource
 from .const import (
     CACHE_FOLDER,
     CHANNEL_FLEETAPI,
+    CONF_CERTIFICATE_SHA256,
     CONF_CONNECTION_MODE,
     CONF_CONTROL_CHANNEL,
     CONF_EMAIL,
@@ -26,6 +33,8 @@ from .const import (
     DEFAULT_POLL_INTERVAL_S,
     FLEET_OPTION_KEYS,
     FLEETAPI_FOLDER,
+    ISSUE_CERTIFICATE,
+    ISSUE_CONTROL_TOKEN,
     MANUFACTURER,
     MODE_TEDAPI,
 )
@@ -37,34 +46,93 @@ from .entities import (
     GATEWAY_BINARY_SENSORS,
     GATEWAY_SENSORS,
     TEDAPI_UNREPORTED,
+    extra_meter_sensors,
     pack_sensors,
 )
 from .fleetapi import FleetApiClient, FleetApiCredentials
-from .gateway import PowerwallGateway
+from .gateway import PackIdentity, PowerwallGateway, cache_file, legacy_cache_file
 from .netzero import NetZeroClient, PowerwallBatteryController
 
 CONTROL_PLATFORMS = (Platform.NUMBER, Platform.SELECT, Platform.SWITCH)
 
 
-def gateway_for(hass: HomeAssistant, data: Mapping[str, Any]) -> PowerwallGateway:
-    """A gateway session (not yet logged in) for the entry data `data`."""
+def session_cache_file(hass: HomeAssistant, entry_id: str) -> Path:
+    """The file of the entry's gateway session cookies."""
+    return cache_file(Path(hass.config.path(CACHE_FOLDER)), entry_id)
+
+
+def fleetapi_folder(hass: HomeAssistant, entry_id: str) -> Path:
+    """The folder of the entry's pypowerwall FleetAPI config file."""
+    return Path(hass.config.path(FLEETAPI_FOLDER, entry_id))
+
+
+def gateway_for(
+    hass: HomeAssistant, data: Mapping[str, Any], entry_id: str | None = None
+) -> PowerwallGateway:
+    """A gateway session (not yet logged in) for the entry data `data`.
+
+    With `entry_id` the session cookies are kept in the entry's own file;
+    without (a flow checking a password) they live only as long as the session.
+    """
     return PowerwallGateway(
         data[CONF_HOST],
         data[CONF_PASSWORD],
         email=data.get(CONF_EMAIL),
-        cache_dir=Path(hass.config.path(CACHE_FOLDER)),
+        cache_file=None if entry_id is None else session_cache_file(hass, entry_id),
         tedapi=data.get(CONF_CONNECTION_MODE) == MODE_TEDAPI,
     )
+
+
+def _delete(path: Path) -> None:
+    """Delete a file or a folder, if it is there (blocking)."""
+    if path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+async def async_forget_session(
+    hass: HomeAssistant, entry_id: str, data: Mapping[str, Any] | None = None
+) -> None:
+    """Delete the entry's cached gateway session (and, for `data`, the legacy file)."""
+    files = [session_cache_file(hass, entry_id)]
+    if data is not None:
+        folder = Path(hass.config.path(CACHE_FOLDER))
+        files.append(legacy_cache_file(folder, data[CONF_HOST], data[CONF_PASSWORD]))
+    for file in files:
+        await hass.async_add_executor_job(_delete, file)
+
+
+async def async_remove_source(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """Delete what the entry wrote: session cookies, FleetAPI file, repair issues."""
+    await async_forget_session(hass, entry.entry_id, entry.data)
+    await hass.async_add_executor_job(_delete, fleetapi_folder(hass, entry.entry_id))
+    for issue in (ISSUE_CONTROL_TOKEN, ISSUE_CERTIFICATE):
+        ir.async_delete_issue(hass, DOMAIN, f"{issue}_{entry.entry_id}")
 
 
 async def async_setup_source(
     hass: HomeAssistant, entry: EnergyHubConfigEntry
 ) -> PowerwallSource:
     """Log in to the gateway and start polling it (and the control channel, if any)."""
-    gateway = gateway_for(hass, entry.data)
+    # Earlier versions named the cookie file from host and password: not kept.
+    folder = Path(hass.config.path(CACHE_FOLDER))
+    legacy = legacy_cache_file(folder, entry.data[CONF_HOST], entry.data[CONF_PASSWORD])
+    await hass.async_add_executor_job(_delete, legacy)
+    if entry.options.get(CONF_CONTROL_CHANNEL) != CHANNEL_FLEETAPI:
+        # Switched away from FleetAPI: its config file (secret, tokens) goes.
+        await hass.async_add_executor_job(
+            _delete, fleetapi_folder(hass, entry.entry_id)
+        )
+    gateway = gateway_for(hass, entry.data, entry.entry_id)
 
     async def close_gateway() -> None:
         await hass.async_add_executor_job(gateway.close)
+        # The entry now names another password or address (reauth, reconfigure,
+        # a DHCP move): the old session must not stand in for them.
+        data = entry.data
+        if (data[CONF_HOST], data[CONF_PASSWORD]) != (gateway.host, gateway.password):
+            await async_forget_session(hass, entry.entry_id)
 
     # Runs on unload and after a failed set-up alike, after the coordinators stop.
     entry.async_on_unload(close_gateway)
@@ -73,6 +141,12 @@ async def async_setup_source(
         hass, entry, gateway, timedelta(seconds=interval)
     )
     await coordinator.async_config_entry_first_refresh()
+    fingerprint = coordinator.info.certificate_sha256
+    if fingerprint and not entry.data.get(CONF_CERTIFICATE_SHA256):
+        # Entries made before the fingerprint was kept: recorded now.
+        hass.config_entries.async_update_entry(
+            entry, data={**entry.data, CONF_CERTIFICATE_SHA256: fingerprint}
+        )
 
     control = _control_coordinator(hass, entry)
     if control is None:
@@ -101,7 +175,7 @@ def _control_coordinator(
             return None
         client = FleetApiClient(
             credentials,
-            Path(hass.config.path(FLEETAPI_FOLDER, entry.entry_id)),
+            fleetapi_folder(hass, entry.entry_id),
             on_new_tokens=_token_keeper(hass, entry),
         )
         return PowerwallControlCoordinator(hass, entry, client, "FleetAPI")
@@ -141,7 +215,8 @@ class PowerwallSource(EnergyHubSource):
     entry's unload callbacks.
     """
 
-    # Identities beyond the shared credentials of REDACT_KEYS.
+    # Identities beyond the shared credentials of REDACT_KEYS; the entry's
+    # title is the site's name.
     redact = frozenset(
         {
             "din",
@@ -153,6 +228,8 @@ class PowerwallSource(EnergyHubSource):
             "pack_serials",
             "site_name",
             "host",
+            "title",
+            CONF_CERTIFICATE_SHA256,
             *FLEET_OPTION_KEYS,
         }
     )
@@ -182,17 +259,25 @@ class PowerwallSource(EnergyHubSource):
             configuration_url=f"https://{gateway.host}",
         )
 
-    def _pack_device(self, number: int, serial: str) -> DeviceInfo:
+    def _pack_device(self, pack: PackIdentity) -> DeviceInfo:
         device = DeviceInfo(
-            identifiers={(DOMAIN, serial)},
-            name=f"Powerwall battery {number}",
+            identifiers={(DOMAIN, pack.key)},
+            name=f"Powerwall battery {pack.position}",
             manufacturer=MANUFACTURER,
             model="Powerwall battery pack",
-            serial_number=serial,
         )
+        if pack.serial is not None:
+            device["serial_number"] = pack.serial
         if self.gateway_device_id is not None:
             device["via_device_id"] = self.gateway_device_id
         return device
+
+    @override
+    def device_identifiers(self) -> set[tuple[str, str]]:
+        """The gateway and the packs it lists now (a pack that went can be deleted)."""
+        return {(DOMAIN, self.coordinator.info.din)} | {
+            (DOMAIN, pack.key) for pack in self.coordinator.info.packs
+        }
 
     def _gateway_descriptions[D: EntityDescription](
         self, descriptions: tuple[D, ...]
@@ -210,18 +295,19 @@ class PowerwallSource(EnergyHubSource):
         if platform is Platform.SENSOR:
             entities = describe_entities(
                 platform,
-                self._gateway_descriptions(GATEWAY_SENSORS),
+                self._gateway_descriptions(GATEWAY_SENSORS)
+                + extra_meter_sensors(coordinator.data),
                 coordinator,
                 self.device_info,
                 din,
             )
-            for number, serial in enumerate(coordinator.info.pack_serials, start=1):
+            for pack in coordinator.info.packs:
                 entities += describe_entities(
                     platform,
-                    pack_sensors(serial),
+                    pack_sensors(pack.key),
                     coordinator,
-                    self._pack_device(number, serial),
-                    serial,
+                    self._pack_device(pack),
+                    pack.key,
                 )
             return entities
         if platform is Platform.BINARY_SENSOR:
@@ -257,7 +343,7 @@ class PowerwallSource(EnergyHubSource):
                 "din": info.din,
                 "firmware": info.firmware,
                 "site_name": info.site_name,
-                "pack_serials": list(info.pack_serials),
+                "pack_serials": [pack.serial for pack in info.packs],
                 "host": coordinator.gateway.host,
                 "tedapi": coordinator.gateway.tedapi,
             },

@@ -6,7 +6,7 @@ Battery power: + discharging, - charging. Grid power: + import, - export.
 from typing import Any
 
 from homeassistant.components.number import NumberDeviceClass, NumberMode
-from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
+from homeassistant.components.sensor import SensorDeviceClass
 from homeassistant.const import (
     PERCENTAGE,
     EntityCategory,
@@ -16,6 +16,7 @@ from homeassistant.const import (
     UnitOfEnergy,
     UnitOfFrequency,
     UnitOfPower,
+    UnitOfReactivePower,
     UnitOfTemperature,
 )
 
@@ -34,7 +35,13 @@ from ..sensor import (
 )
 from ..switch import EnergyHubSwitchEntityDescription
 from .coordinator import SungrowCoordinator
-from .registers import EMS_MODES, FORCED_COMMANDS, SYSTEM_STATES, SungrowData
+from .registers import (
+    EMS_MODES,
+    FORCED_COMMANDS,
+    SYSTEM_STATES,
+    TELEMETRY_BY_KEY,
+    SungrowData,
+)
 
 # Lifetime totals may grow at most this many kWh per hour (a 30 kW ceiling).
 _MAX_KWH_PER_HOUR = 30.0
@@ -45,44 +52,68 @@ type Sensor = EnergyHubSensorEntityDescription[SungrowData]
 def _measure(
     key: str,
     device_class: SensorDeviceClass | None,
-    unit: str,
+    unit: str | None,
     *,
     enabled: bool = True,
     diagnostic: bool = False,
+    translation_key: str | None = None,
+    **kwargs: Any,
 ) -> Sensor:
+    """A measurement shown with the decimals its register resolves."""
     return register_measurement(
         key,
         device_class=device_class,
         unit=unit,
+        suggested_display_precision=TELEMETRY_BY_KEY[key].decimals,
+        translation_key=translation_key,
         entity_registry_enabled_default=enabled,
+        entity_category=EntityCategory.DIAGNOSTIC if diagnostic else None,
+        **kwargs,
+    )
+
+
+def _power(
+    key: str, *, diagnostic: bool = False, translation_key: str | None = None
+) -> Sensor:
+    """A power in W from register `key`, disabled by default."""
+    return register_power(
+        key,
+        translation_key=translation_key,
+        entity_registry_enabled_default=False,
         entity_category=EntityCategory.DIAGNOSTIC if diagnostic else None,
     )
 
 
 def _energy(key: str, *, lifetime: bool, **kwargs: Any) -> Sensor:
-    if lifetime:
-        return register_lifetime_energy(
-            key,
-            max_kwh_per_hour=_MAX_KWH_PER_HOUR,
-            suggested_display_precision=1,
-            **kwargs,
-        )
-    # A daily counter: its reset at the inverter's midnight is a real one.
-    return EnergyHubSensorEntityDescription[SungrowData](
-        key=key,
-        translation_key=key,
-        device_class=SensorDeviceClass.ENERGY,
-        state_class=SensorStateClass.TOTAL_INCREASING,
-        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
-        suggested_display_precision=1,
-        value_fn=lambda d: d.number(key),
-        has_fn=lambda d: d.has(key),
+    """An energy counter through the core's guard.
+
+    A lifetime total never goes down; a daily counter (`lifetime=False`)
+    restarts at the inverter's midnight, and only a drop close to local
+    midnight is published as that restart.
+    """
+    return register_lifetime_energy(
+        key,
+        max_kwh_per_hour=_MAX_KWH_PER_HOUR,
+        suggested_display_precision=TELEMETRY_BY_KEY[key].decimals,
+        daily_reset=not lifetime,
         **kwargs,
     )
 
 
 SENSORS: tuple[Sensor, ...] = (
     register_power("pv_power"),
+    _measure(
+        "mppt3_voltage",
+        SensorDeviceClass.VOLTAGE,
+        UnitOfElectricPotential.VOLT,
+        enabled=False,
+    ),
+    _measure(
+        "mppt3_current",
+        SensorDeviceClass.CURRENT,
+        UnitOfElectricCurrent.AMPERE,
+        enabled=False,
+    ),
     _measure("mppt1_voltage", SensorDeviceClass.VOLTAGE, UnitOfElectricPotential.VOLT),
     _measure("mppt1_current", SensorDeviceClass.CURRENT, UnitOfElectricCurrent.AMPERE),
     _measure("mppt2_voltage", SensorDeviceClass.VOLTAGE, UnitOfElectricPotential.VOLT),
@@ -92,6 +123,7 @@ SENSORS: tuple[Sensor, ...] = (
     power_description(
         "battery_power",
         lambda d: d.battery_power,
+        suggested_display_precision=0,
         has_fn=lambda d: d.battery_power is not None or d.has("battery_power_legacy"),
     ),
     _measure("battery_soc", SensorDeviceClass.BATTERY, PERCENTAGE),
@@ -107,6 +139,7 @@ SENSORS: tuple[Sensor, ...] = (
     power_description(
         "grid_power",
         lambda d: d.grid_power,
+        suggested_display_precision=0,
         has_fn=lambda d: d.grid_power is not None,
     ),
     _energy("grid_import_today", lifetime=False),
@@ -154,6 +187,7 @@ SENSORS: tuple[Sensor, ...] = (
         lambda d: d.number("nominal_power"),
         device_class=SensorDeviceClass.POWER,
         native_unit_of_measurement=UnitOfPower.WATT,
+        suggested_display_precision=0,
         has_fn=lambda d: d.has("nominal_power"),
     ),
     measurement_description(
@@ -161,8 +195,92 @@ SENSORS: tuple[Sensor, ...] = (
         lambda d: d.grid_frequency,
         device_class=SensorDeviceClass.FREQUENCY,
         unit=UnitOfFrequency.HERTZ,
+        # 0.1 Hz over the LAN port, 0.01 Hz through a WiNet-S.
+        suggested_display_precision=2,
         entity_registry_enabled_default=False,
         has_fn=lambda d: d.has("grid_frequency"),
+    ),
+    # Beyond the everyday set: disabled by default (their registers are only
+    # polled once enabled).
+    *(
+        _energy(
+            key, lifetime=key.endswith("_total"), entity_registry_enabled_default=False
+        )
+        for key in (
+            "output_energy_today",
+            "pv_export_today",
+            "pv_export_total",
+            "battery_charge_pv_today",
+            "battery_charge_pv_total",
+            "direct_consumption_today",
+            "direct_consumption_total",
+        )
+    ),
+    _power("export_power"),
+    _power("active_power"),
+    _measure(
+        "reactive_power",
+        SensorDeviceClass.REACTIVE_POWER,
+        UnitOfReactivePower.VOLT_AMPERE_REACTIVE,
+        enabled=False,
+    ),
+    _measure(
+        "power_factor",
+        SensorDeviceClass.POWER_FACTOR,
+        None,
+        enabled=False,
+        value_fn=lambda d: d.power_factor,
+        has_fn=lambda d: d.power_factor is not None,
+    ),
+    *(
+        _measure(
+            f"phase_{phase}_current",
+            SensorDeviceClass.CURRENT,
+            UnitOfElectricCurrent.AMPERE,
+            enabled=False,
+        )
+        for phase in "abc"
+    ),
+    _power("backup_power"),
+    *(_power(f"backup_power_{phase}") for phase in "abc"),
+    *(
+        _measure(
+            f"meter_voltage_{phase}",
+            SensorDeviceClass.VOLTAGE,
+            UnitOfElectricPotential.VOLT,
+            enabled=False,
+        )
+        for phase in "abc"
+    ),
+    *(
+        _measure(
+            f"meter_current_{phase}",
+            SensorDeviceClass.CURRENT,
+            UnitOfElectricCurrent.AMPERE,
+            enabled=False,
+        )
+        for phase in "abc"
+    ),
+    _measure(
+        "battery_capacity",
+        SensorDeviceClass.ENERGY_STORAGE,
+        UnitOfEnergy.KILO_WATT_HOUR,
+        enabled=False,
+        diagnostic=True,
+    ),
+    *(
+        _measure(
+            key,
+            SensorDeviceClass.CURRENT,
+            UnitOfElectricCurrent.AMPERE,
+            enabled=False,
+            diagnostic=True,
+        )
+        for key in ("bms_max_charge_current", "bms_max_discharge_current")
+    ),
+    *(
+        _power(key, diagnostic=True)
+        for key in ("bdc_rated_power", "export_limit_min", "export_limit_max")
     ),
     EnergyHubSensorEntityDescription[SungrowData](
         key="running_state",
@@ -188,11 +306,13 @@ def _setting_number(
     step: float,
     unit: str,
     device_class: NumberDeviceClass | None = None,
+    enabled: bool = True,
 ) -> Number:
     return EnergyHubNumberEntityDescription[SungrowCoordinator, SungrowData](
         key=key,
         translation_key=key,
         entity_category=EntityCategory.CONFIG,
+        entity_registry_enabled_default=enabled,
         device_class=device_class,
         native_min_value=minimum,
         native_max_value=maximum,
@@ -227,6 +347,33 @@ NUMBERS: tuple[Number, ...] = (
         unit=UnitOfPower.WATT,
         device_class=NumberDeviceClass.POWER,
     ),
+    # Battery limits and thresholds (holding 33046-33047, 33148-33149), and
+    # the active power limitation ratio: disabled by default.
+    *(
+        _setting_number(
+            key,
+            minimum=0,
+            maximum=maximum,
+            step=10,
+            unit=UnitOfPower.WATT,
+            device_class=NumberDeviceClass.POWER,
+            enabled=False,
+        )
+        for key, maximum in (
+            ("max_charge_power", 30000),
+            ("max_discharge_power", 30000),
+            ("charge_start_power", 1000),
+            ("discharge_start_power", 1000),
+        )
+    ),
+    _setting_number(
+        "power_limitation_ratio",
+        minimum=0,
+        maximum=100,
+        step=0.1,
+        unit=PERCENTAGE,
+        enabled=False,
+    ),
 )
 
 SELECTS: tuple[Select, ...] = (
@@ -252,6 +399,20 @@ SELECTS: tuple[Select, ...] = (
     ),
 )
 
+
+def _setting_switch(key: str, setting: str) -> Switch:
+    """An on/off setting (0xAA on, 0x55 off), disabled by default."""
+    return EnergyHubSwitchEntityDescription[SungrowCoordinator, SungrowData](
+        key=key,
+        translation_key=key,
+        entity_category=EntityCategory.CONFIG,
+        entity_registry_enabled_default=False,
+        value_fn=lambda d: d.setting_on(setting),
+        set_fn=lambda coordinator, on: coordinator.inverter.set_setting_on(setting, on),
+        has_fn=lambda d: d.setting_on(setting) is not None,
+    )
+
+
 SWITCHES: tuple[Switch, ...] = (
     EnergyHubSwitchEntityDescription[SungrowCoordinator, SungrowData](
         key="export_limit_enabled",
@@ -263,6 +424,8 @@ SWITCHES: tuple[Switch, ...] = (
         ),
         has_fn=lambda d: d.export_limit_enabled is not None,
     ),
+    _setting_switch("backup_mode", "backup_mode"),
+    _setting_switch("power_limitation", "power_limitation"),
 )
 
 DESCRIPTIONS = {

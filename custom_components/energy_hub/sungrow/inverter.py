@@ -4,13 +4,15 @@ Home-Assistant-free. Implements the `BatteryController` protocol over the
 EMS holding registers.
 """
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 import logging
+import math
 import time
 
 from ..battery import BatterySettings
-from ..errors import DeviceConnectionError, DeviceRejectedError
+from ..errors import DeviceConnectionError, DeviceRejectedError, EnergyHubError
 from ..modbus.client import ClientSettings, ModbusDeviceClient, ReadResult
 from ..modbus.registers import Value
 from . import registers as reg
@@ -33,6 +35,19 @@ CLIENT_SETTINGS: dict[Connection, ClientSettings] = {
 
 # Settings are re-read at most this often unless a write made them stale.
 SETTINGS_MAX_AGE_S = 60.0
+
+# The EMS settings a forced charge or discharge changes, in the order
+# `restore` writes them back (leaving forced mode first).
+BATTERY_SETTINGS = ("ems_mode", "forced_command", "forced_power")
+_MAX_POWER_SETTING = {"charge": "max_charge_power", "discharge": "max_discharge_power"}
+
+
+class BatteryCommandError(DeviceRejectedError, ValueError):
+    """A battery command Energy Hub refuses to send.
+
+    A power that is not a number, not above 0 or above the inverter's
+    maximum, or saved settings that lack a value: nothing is written.
+    """
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +76,7 @@ class SungrowInverter:
         self.stats = PollStats()
         self._settings: dict[str, Value | None] = {}
         self._settings_read_at: float | None = None
+        self.series: reg.Series | None = None
 
     async def close(self) -> None:
         """Close the connection."""
@@ -74,11 +90,17 @@ class SungrowInverter:
             raise DeviceRejectedError(
                 "the device did not report a Sungrow serial and type"
             )
-        return SungrowIdentity(serial, device_type)
+        identity = SungrowIdentity(serial, device_type)
+        self.series = identity.series
+        return identity
 
-    async def poll(self) -> SungrowData:
-        """Read telemetry, and settings when stale."""
-        telemetry = await self.client.read(reg.TELEMETRY)
+    async def poll(self, keys: Collection[str] | None = None) -> SungrowData:
+        """Read telemetry, and settings when stale.
+
+        Only the registers of the model's series are read, and of those only
+        `keys` (the registers enabled entities need; None: all of them).
+        """
+        telemetry = await self.client.read(reg.telemetry_for(self.series, keys))
         self._log_failures(telemetry)
         settings_requests = 0
         now = time.monotonic()
@@ -92,7 +114,7 @@ class SungrowInverter:
             self._settings = dict(settings.values)
             # After a transient failure (busy, 04) try again next poll.
             self._settings_read_at = None if settings.failed else now
-        if all(value is None for value in telemetry.values.values()):
+        if telemetry.values and all(v is None for v in telemetry.values.values()):
             raise DeviceConnectionError("the inverter answered no telemetry")
         self.stats = PollStats(telemetry.requests, settings_requests)
         return SungrowData(
@@ -122,10 +144,11 @@ class SungrowInverter:
 
     async def set_export_limit_enabled(self, enabled: bool) -> None:
         """Enforce the export power limit or not."""
-        await self.write_setting(
-            "export_limit_mode",
-            reg.EXPORT_LIMIT_ON if enabled else reg.EXPORT_LIMIT_OFF,
-        )
+        await self.set_setting_on("export_limit_mode", enabled)
+
+    async def set_setting_on(self, key: str, on: bool) -> None:
+        """Switch an on/off setting (0xAA on, 0x55 off)."""
+        await self.write_setting(key, reg.SETTING_ON if on else reg.SETTING_OFF)
 
     async def force(self, command: str, power_w: float) -> None:
         """Force charge/discharge: power, then command, then EMS mode (that order)."""
@@ -136,29 +159,104 @@ class SungrowInverter:
     # BatteryController
 
     async def read_settings(self) -> BatterySettings:
-        """Capture the EMS settings that `apply_*` change."""
-        values = {}
-        for key in ("ems_mode", "forced_command", "forced_power"):
-            values[key] = await self.client.read_value(reg.SETTING_BY_KEY[key])
+        """Capture the EMS settings that `apply_*` change (all of them, or raise)."""
+        values: dict[str, float] = {}
+        for key in BATTERY_SETTINGS:
+            value = await self.client.read_value(reg.SETTING_BY_KEY[key])
+            if not isinstance(value, (int, float)):
+                raise DeviceConnectionError(f"the inverter did not report {key}")
+            values[key] = float(value)
         return BatterySettings(values)
 
-    async def _max_power(self, key: str) -> float:
+    async def max_power(self, command: str) -> float:
+        """The battery's maximum power for `command`, as the inverter reports it now.
+
+        Holding 33046 (charge) or 33047 (discharge); an inverter that does not
+        report it cannot be driven (no guessed default).
+        """
+        key = _MAX_POWER_SETTING[command]
         value = await self.client.read_value(reg.SETTING_BY_KEY[key])
-        return float(value) if isinstance(value, (int, float)) and value > 0 else 5000.0
+        if not isinstance(value, (int, float)) or not 0 < value < math.inf:
+            raise DeviceConnectionError(f"the inverter did not report its {key}")
+        return float(value)
 
     async def apply_charge(self, power_w: float | None = None) -> None:
         """Charge from the grid now (at the battery's maximum unless given)."""
-        await self.force("charge", power_w or await self._max_power("max_charge_power"))
+        await self._apply("charge", power_w)
 
     async def apply_discharge(self, power_w: float | None = None) -> None:
         """Discharge now (at the battery's maximum unless given)."""
-        await self.force(
-            "discharge", power_w or await self._max_power("max_discharge_power")
+        await self._apply("discharge", power_w)
+
+    async def _apply(self, command: str, power_w: float | None) -> None:
+        """Check the power, then force; roll back if the writes fail part-way.
+
+        `power_w` must be a number with 0 < power <= the maximum the inverter
+        reports; nothing is written otherwise. The settings read before the
+        writes are put back when one of the three writes fails.
+        """
+        if power_w is not None and not math.isfinite(power_w):
+            raise BatteryCommandError(f"{command} power {power_w} W is not a number")
+        maximum = await self.max_power(command)
+        power = maximum if power_w is None else power_w
+        if not 0 < power <= maximum:
+            raise BatteryCommandError(
+                f"{command} power {power:g} W is not above 0 and at most"
+                f" {maximum:g} W (the inverter's maximum)"
+            )
+        saved = await self.read_settings()
+        try:
+            await self.force(command, power)
+        except EnergyHubError as err:
+            _LOGGER.warning(
+                "Forced %s failed part-way (%s); putting the previous settings back",
+                command,
+                err,
+            )
+            await self._roll_back(command, saved)
+            raise
+
+    async def _roll_back(self, command: str, saved: BatterySettings) -> None:
+        """Put `saved` back after a failed forced `command`; log what stays wrong."""
+        try:
+            await self.restore(saved)
+        except EnergyHubError as err:
+            failure = err
+        else:
+            return
+        _LOGGER.error(
+            "Could not put the battery settings back after a failed forced %s: %s;"
+            " check the EMS mode on the inverter",
+            command,
+            failure,
         )
 
     async def restore(self, settings: BatterySettings) -> None:
-        """Leave forced mode first, then put back command and power."""
-        for key in ("ems_mode", "forced_command", "forced_power"):
+        """Leave forced mode first, then put back command and power.
+
+        Every setting must be in `settings` (as `read_settings` returns
+        them); nothing is written otherwise. A write that fails does not stop
+        the others: as much as possible is put back, then the first error is
+        raised.
+        """
+        values: list[tuple[str, float]] = []
+        for key in BATTERY_SETTINGS:
             value = settings.values.get(key)
-            if isinstance(value, (int, float)):
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not math.isfinite(value)
+            ):
+                raise BatteryCommandError(
+                    f"the saved battery settings have no usable {key} ({value!r})"
+                )
+            values.append((key, float(value)))
+        first_error: EnergyHubError | None = None
+        for key, value in values:
+            try:
                 await self.write_setting(key, value)
+            except EnergyHubError as err:
+                _LOGGER.warning("Could not put back %s = %g: %s", key, value, err)
+                first_error = first_error or err
+        if first_error is not None:
+            raise first_error

@@ -11,7 +11,7 @@ from ..modbus.source import ModbusSource
 from ..source import EnergyHubConfigEntry
 from .const import CONF_CONNECTION, CONF_UNIT_ID
 from .coordinator import SungrowCoordinator
-from .entities import DESCRIPTIONS
+from .entities import DESCRIPTIONS, SENSORS
 from .inverter import Connection, SungrowInverter
 
 
@@ -54,6 +54,14 @@ async def async_setup_source(
         entry.data[CONF_UNIT_ID],
         Connection(entry.data[CONF_CONNECTION]),
     )
-    coordinator = SungrowCoordinator(hass, entry, inverter)
+    coordinator = SungrowCoordinator(
+        hass,
+        entry,
+        inverter,
+        {
+            sensor.key: sensor.entity_registry_enabled_default is not False
+            for sensor in SENSORS
+        },
+    )
     await coordinator.async_config_entry_first_refresh()
     return SungrowSource(coordinator)

@@ -12,8 +12,8 @@ from homeassistant.util import dt as dt_util
 from hypothesis import given, strategies as st
 import pytest
 
-from custom_components.energy_hub.p1.capacity import CapacityTracker
-from custom_components.energy_hub.p1.client import ApiVersion, P1Client
+from custom_components.energy_hub.homewizard.capacity import CapacityTracker
+from custom_components.energy_hub.homewizard.client import ApiVersion, HomeWizardClient
 from simulators.p1 import P1MeterSimulator
 
 from .conftest import MakeMeter, ManualClock, p1_entry, setup_entry
@@ -125,13 +125,13 @@ async def test_tracker_follows_the_meter_simulator(loopback: None) -> None:
     meter = P1MeterSimulator(clock=clock, gas=False)
     meter.set_power(1500.0, 1000.0, 500.0)  # 3 kW
     async with meter, ClientSession() as session:
-        client = P1Client(meter.address, session, ApiVersion.V1)
+        client = HomeWizardClient(meter.address, session, ApiVersion.V1)
         tracker = CapacityTracker(60.0)
         snap = None
         for step in range(0, 20 * 60 // 5):
             if step == 120:  # 14:10: the kettle and the oven
                 meter.set_power(4000.0, 3000.0, 500.0)
-            measurement = await client.measurement()
+            measurement = (await client.measurement()).measurement
             now = clock().replace(tzinfo=BRUSSELS)
             snap = tracker.update(
                 now, measurement.energy_import_kwh, measurement.power_w, 5.0
@@ -147,7 +147,7 @@ async def test_tracker_follows_the_meter_simulator(loopback: None) -> None:
         # 14:00-14:15: 595 s at 3 kW, then 305 s at 7.5 kW: 4.525 kW.
         assert snap.monthly_peak_kw == pytest.approx(4.525, abs=0.005)
         assert meter.monthly_peak_w == pytest.approx(4525, abs=5)
-        measurement = await client.measurement()
+        measurement = (await client.measurement()).measurement
         assert measurement.monthly_power_peak_w == pytest.approx(4525, abs=5)
         assert measurement.monthly_power_peak_timestamp == dt.datetime(
             2026, 11, 23, 14, 15

@@ -7,11 +7,11 @@ from homewizard_energy import HomeWizardEnergyV1
 import pytest
 
 from custom_components.energy_hub.errors import DeviceConnectionError
-from custom_components.energy_hub.p1.client import (
+from custom_components.energy_hub.homewizard.client import (
     ApiVersion,
+    HomeWizardClient,
     LocalApiDisabledError,
     NotAuthorizedError,
-    P1Client,
     detect_api,
 )
 from simulators.p1 import P1MeterSimulator
@@ -51,10 +51,10 @@ async def test_counters_grow_with_power_and_follow_the_tariff(
     meter = await make_meter(clock=clock)
     meter.set_power(1000.0, 500.0, -3500.0)  # -2 kW: exporting
     async with ClientSession() as session:
-        client = P1Client(meter.address, session, ApiVersion.V1)
-        before = await client.measurement()
+        client = HomeWizardClient(meter.address, session, ApiVersion.V1)
+        before = (await client.measurement()).measurement
         clock.advance(hours=1)
-        after = await client.measurement()
+        after = (await client.measurement()).measurement
     assert after.tariff == 2
     assert after.power_w == -2000
     assert after.energy_export_t2_kwh == pytest.approx(
@@ -75,7 +75,7 @@ async def test_v2_pairing_refusals_and_revocation(make_meter: MakeMeter) -> None
             assert response.status == 403
             assert await response.json() == {"error": "user:creation-not-enabled"}
 
-        client = P1Client(meter.address, session, ApiVersion.V2)
+        client = HomeWizardClient(meter.address, session, ApiVersion.V2)
         assert await client.request_token("test") is None
         meter.press_button()
         clock.advance(seconds=31)  # the 30 s window has passed
@@ -85,7 +85,7 @@ async def test_v2_pairing_refusals_and_revocation(make_meter: MakeMeter) -> None
         assert token is not None
         assert len(token) == 32
 
-        paired = P1Client(meter.address, session, ApiVersion.V2, token)
+        paired = HomeWizardClient(meter.address, session, ApiVersion.V2, token)
         assert (await paired.device()).product_type == "HWE-P1"
         system = await paired.system()
         assert system is not None
@@ -104,7 +104,7 @@ async def test_faults_reach_the_client_as_energy_hub_errors(
     meter: P1MeterSimulator,
 ) -> None:
     async with ClientSession() as session:
-        client = P1Client(meter.address, session, ApiVersion.V1)
+        client = HomeWizardClient(meter.address, session, ApiVersion.V1)
         meter.api_enabled = False
         with pytest.raises(LocalApiDisabledError):
             await client.measurement()
@@ -117,22 +117,25 @@ async def test_faults_reach_the_client_as_energy_hub_errors(
 
         # Entries without value or unit are dropped, the rest still reads.
         meter.faults.extra["external_without_value"] = True
-        measurement = await client.measurement()
-        assert measurement.external_devices is not None
-        assert any(d.type == "gas_meter" for d in measurement.external_devices.values())
+        reading = await client.measurement()
+        assert [report.kind for report in reading.external] == ["gas_meter"]
+        assert {skipped.reason for skipped in reading.skipped} == {
+            "no type",
+            "no value",
+        }
         meter.faults.extra.clear()
 
         await meter.set_offline(True)
         with pytest.raises(DeviceConnectionError):
             await client.measurement()
         await meter.set_offline(False)
-        assert (await client.measurement()).power_w == 910
+        assert (await client.measurement()).measurement.power_w == 910
 
 
 async def test_slow_meter_times_out(meter: P1MeterSimulator) -> None:
     meter.faults.delay_s = 1.0
     async with ClientSession() as session:
-        client = P1Client(meter.address, session, ApiVersion.V1, timeout=0.2)
+        client = HomeWizardClient(meter.address, session, ApiVersion.V1, timeout=0.2)
         with pytest.raises(DeviceConnectionError, match="Timeout"):
             await client.measurement()
 

@@ -21,10 +21,10 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 
-from simulators.p1 import P1MeterSimulator
+from simulators.p1 import EnergyMeterSimulator, P1MeterSimulator, WaterMeterSimulator
 from tests.snapshots import assert_diagnostics_snapshot, assert_entry_snapshot
 
-from .conftest import MakeMeter, p1_entry, setup_entry
+from .conftest import MakeDevice, MakeMeter, homewizard_entry, p1_entry, setup_entry
 
 type SetUp = Callable[
     [HomeAssistant, MakeMeter, FrozenDateTimeFactory],
@@ -84,7 +84,7 @@ async def _v1_meter_with_gas(
 async def _v2_meter_with_gas_and_water(
     hass: HomeAssistant, make_meter: MakeMeter, freezer: FrozenDateTimeFactory
 ) -> tuple[P1MeterSimulator, MockConfigEntry]:
-    meter = await make_meter(api="v2", gas=True, water=True)
+    meter = await make_meter(api="v2", gas=True, water=True, batteries=2)
     meter.tokens[TOKEN] = "local/energy-hub#abcdef"
     entry = p1_entry(meter, token=TOKEN)
     return meter, await _setup_all_enabled(hass, entry, freezer)
@@ -110,6 +110,57 @@ async def test_v2_meter_with_gas_and_water(
     snapshot: SnapshotAssertion,
 ) -> None:
     _, entry = await _v2_meter_with_gas_and_water(hass, make_meter, freezer)
+    assert_entry_snapshot(hass, entry, snapshot)
+    await assert_diagnostics_snapshot(hass, hass_client, entry, snapshot)
+
+
+async def test_v1_meter_with_every_meter_on_its_port(
+    hass: HomeAssistant,
+    make_meter: MakeMeter,
+    hass_client: ClientSessionGenerator,
+    freezer: FrozenDateTimeFactory,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """Gas, water, warm water, heat (GJ), inlet heat (m³), four tariffs."""
+    meter = await make_meter(
+        gas=True, water=True, warm_water=True, heat=True, inlet_heat=True, tariffs=4
+    )
+    meter.faults.extra["invalid_external"] = True
+    entry = await _setup_all_enabled(hass, p1_entry(meter), freezer)
+    assert_entry_snapshot(hass, entry, snapshot)
+    await assert_diagnostics_snapshot(hass, hass_client, entry, snapshot)
+
+
+@pytest.mark.parametrize(
+    ("product_type", "meter_type"),
+    [("HWE-KWH3", "solar"), ("HWE-KWH1", "grid"), ("HWE-SKT", "zone")],
+)
+async def test_kwh_meters_and_socket(
+    hass: HomeAssistant,
+    *,
+    make_energy_meter: MakeDevice[EnergyMeterSimulator],
+    hass_client: ClientSessionGenerator,
+    freezer: FrozenDateTimeFactory,
+    snapshot: SnapshotAssertion,
+    product_type: str,
+    meter_type: str,
+) -> None:
+    meter = await make_energy_meter(product_type=product_type)
+    entry = homewizard_entry(meter, meter_type=meter_type)
+    entry = await _setup_all_enabled(hass, entry, freezer)
+    assert_entry_snapshot(hass, entry, snapshot)
+    await assert_diagnostics_snapshot(hass, hass_client, entry, snapshot)
+
+
+async def test_water_meter(
+    hass: HomeAssistant,
+    make_water_meter: MakeDevice[WaterMeterSimulator],
+    hass_client: ClientSessionGenerator,
+    freezer: FrozenDateTimeFactory,
+    snapshot: SnapshotAssertion,
+) -> None:
+    meter = await make_water_meter()
+    entry = await _setup_all_enabled(hass, homewizard_entry(meter), freezer)
     assert_entry_snapshot(hass, entry, snapshot)
     await assert_diagnostics_snapshot(hass, hass_client, entry, snapshot)
 
@@ -145,8 +196,13 @@ async def test_diagnostics_hold_no_secret_or_identity(
         ).decode()
     leaked = {name for name, secret in secrets.items() if secret.lower() in text}
     assert not leaked
-    # What is left is still useful.
+    # Meter ids that were keys are values of a list (redactable); the title is
+    # no site name.
     data = diagnostics["source"]["data"]
+    assert isinstance(data["external"], list)
+    assert diagnostics["entry"]["title"] == "P1 meter"
+    # What is left is still useful.
     assert data["measurement"]["power_w"] == 910
-    assert data["gas"]["value"] == 2569.646
+    [gas] = [meter for meter in data["external"] if meter["type"] == "gas_meter"]
+    assert gas["value"] == 2569.646
     assert data["capacity"]["projected_monthly_cost"] > 0

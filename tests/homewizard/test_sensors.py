@@ -4,14 +4,16 @@ import datetime as dt
 import logging
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.sensor import SensorEntityDescription, SensorStateClass
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import ATTR_ENTITY_ID, STATE_UNAVAILABLE
+from homeassistant.const import ATTR_ENTITY_ID, STATE_UNAVAILABLE, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
+from custom_components.energy_hub.homewizard.entities import descriptions
 from simulators.p1 import P1MeterSimulator
 
 from .conftest import MakeMeter, p1_entry, setup_entry
@@ -199,7 +201,7 @@ async def test_options_change_poll_interval_and_rate(
 ) -> None:
     entry = await setup_entry(hass, p1_entry(meter))
     result = await hass.config_entries.options.async_init(entry.entry_id)
-    assert result["step_id"] == "p1_options"
+    assert result["step_id"] == "homewizard_options"
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"poll_interval": 5, "capacity_rate": 120.0}
     )
@@ -213,24 +215,43 @@ async def test_options_change_poll_interval_and_rate(
     assert state(hass, "projected_monthly_capacity_cost") == "34.12"
 
 
-async def test_polls_every_second_by_default(
+async def test_polls_every_five_seconds_by_default(
     hass: HomeAssistant, meter: P1MeterSimulator
 ) -> None:
+    """As core's HomeWizard integration: an entry without the option polls every 5 s."""
     entry = p1_entry(meter)
     entry.add_to_hass(hass)
     hass.config_entries.async_update_entry(entry, options={})
     await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     coordinator = entry.runtime_data.coordinator
-    assert coordinator.update_interval == dt.timedelta(seconds=1)
+    assert coordinator.update_interval == dt.timedelta(seconds=5)
     reads = meter.requests.count("GET /api/v1/data")
     meter.set_power(1500.0, 0.0, 0.0)
     # The coordinator aligns its timer to whole seconds plus a fixed offset.
-    async_fire_time_changed(hass, dt_util.utcnow() + dt.timedelta(seconds=3))
+    async_fire_time_changed(hass, dt_util.utcnow() + dt.timedelta(seconds=7))
     # The timed refresh runs as a background task.
     await hass.async_block_till_done(wait_background_tasks=True)
     assert meter.requests.count("GET /api/v1/data") > reads
     assert state(hass, "power") == "1500.0"
+
+
+async def test_one_second_stays_available_and_is_kept(
+    hass: HomeAssistant, meter: P1MeterSimulator
+) -> None:
+    """An entry that chose 1 s keeps it; the options still offer it."""
+    entry = await setup_entry(hass, p1_entry(meter, poll_interval=1))
+    assert entry.runtime_data.coordinator.update_interval == dt.timedelta(seconds=1)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    schema = result["data_schema"].schema
+    [poll_key] = [key for key in schema if key == "poll_interval"]
+    assert poll_key.default() == 1
+    assert schema[poll_key].config["min"] == 1
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"poll_interval": 1, "capacity_rate": 50.0}
+    )
+    await hass.async_block_till_done()
+    assert entry.runtime_data.coordinator.update_interval == dt.timedelta(seconds=1)
 
 
 async def test_setup_retries_while_the_meter_is_offline(
@@ -259,4 +280,27 @@ async def test_setup_with_a_revoked_token_starts_reauth(
     assert entry.state is ConfigEntryState.SETUP_ERROR
     flows = hass.config_entries.flow.async_progress()
     assert [flow["context"]["source"] for flow in flows] == ["reauth"]
-    assert flows[0]["step_id"] == "p1_reauth_pair"
+    assert flows[0]["step_id"] == "homewizard_reauth_pair"
+
+
+@pytest.mark.parametrize(
+    ("product_type", "meter_type", "at_least"),
+    [("HWE-P1", None, 15), ("HWE-KWH3", "solar", 30), ("HWE-WTR", None, 2)],
+)
+def test_every_measurement_has_a_display_precision(
+    product_type: str, meter_type: str | None, at_least: int
+) -> None:
+    sensors = descriptions(product_type, meter_type)[Platform.SENSOR]
+    measurements = [
+        description
+        for description in sensors
+        if isinstance(description, SensorEntityDescription)
+        and description.state_class is SensorStateClass.MEASUREMENT
+    ]
+    assert len(measurements) >= at_least
+    missing = [
+        description.key
+        for description in measurements
+        if description.suggested_display_precision is None
+    ]
+    assert not missing

@@ -20,28 +20,28 @@ from simulators.p1 import P1MeterSimulator
 from .conftest import MakeMeter, p1_entry, setup_entry
 
 
-async def _start_p1_flow(hass: HomeAssistant) -> str:
+async def _start_flow(hass: HomeAssistant) -> str:
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": SOURCE_USER}
     )
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "p1"}
+        result["flow_id"], {"next_step_id": "homewizard"}
     )
-    assert result["step_id"] == "p1"
+    assert result["step_id"] == "homewizard"
     return result["flow_id"]
 
 
 async def test_v1_meter_added_by_address(
     hass: HomeAssistant, meter: P1MeterSimulator
 ) -> None:
-    flow_id = await _start_p1_flow(hass)
+    flow_id = await _start_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         flow_id, {"host": f"http://{meter.address}/"}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "P1 meter"
     assert result["data"] == {
-        "source": "p1",
+        "source": "homewizard",
         "host": meter.address,
         "api_version": "v1",
     }
@@ -52,7 +52,7 @@ async def test_v1_meter_added_by_address(
     assert hass.states.get("sensor.p1_meter_energy_import").state == "13779.338"
 
     # The same meter again is refused.
-    flow_id = await _start_p1_flow(hass)
+    flow_id = await _start_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         flow_id, {"host": meter.address}
     )
@@ -64,12 +64,12 @@ async def test_v1_local_api_disabled_then_enabled(
     hass: HomeAssistant, meter: P1MeterSimulator
 ) -> None:
     meter.api_enabled = False
-    flow_id = await _start_p1_flow(hass)
+    flow_id = await _start_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         flow_id, {"host": meter.address}
     )
     assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {"base": "p1_api_disabled"}
+    assert result["errors"] == {"base": "homewizard_api_disabled"}
     meter.api_enabled = True
     result = await hass.config_entries.flow.async_configure(
         flow_id, {"host": meter.address}
@@ -80,41 +80,43 @@ async def test_v1_local_api_disabled_then_enabled(
 async def test_unreachable_address(hass: HomeAssistant, make_meter: MakeMeter) -> None:
     meter = await make_meter()
     await meter.set_offline(True)
-    flow_id = await _start_p1_flow(hass)
+    flow_id = await _start_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         flow_id, {"host": meter.address}
     )
     assert result["errors"] == {"base": "cannot_connect"}
 
 
-async def test_other_homewizard_products_are_refused(
+async def test_products_energy_hub_does_not_read_are_refused(
     hass: HomeAssistant, make_meter: MakeMeter
 ) -> None:
-    socket = await make_meter(product_type="HWE-SKT", product_name="Energy Socket")
-    flow_id = await _start_p1_flow(hass)
+    """A plug-in battery or display answers like a P1 meter but is not one we read."""
+    battery = await make_meter(product_type="HWE-BAT", product_name="Plug-In Battery")
+    flow_id = await _start_flow(hass)
     result = await hass.config_entries.flow.async_configure(
-        flow_id, {"host": socket.address}
+        flow_id, {"host": battery.address}
     )
     assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "p1_not_a_p1_meter"
+    assert result["reason"] == "homewizard_unsupported_product"
+    assert result["description_placeholders"] == {"product": "HWE-BAT"}
 
 
 async def test_v2_pairing_button_not_pressed_then_pressed(
     hass: HomeAssistant, make_meter: MakeMeter
 ) -> None:
     meter = await make_meter(api="v2")
-    flow_id = await _start_p1_flow(hass)
+    flow_id = await _start_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         flow_id, {"host": meter.address}
     )
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "p1_pair"
+    assert result["step_id"] == "homewizard_pair"
     assert result["errors"] == {}
 
     # Submitted without pressing: the meter answers 403 creation-not-enabled.
     result = await hass.config_entries.flow.async_configure(flow_id, {})
-    assert result["step_id"] == "p1_pair"
-    assert result["errors"] == {"base": "p1_button_not_pressed"}
+    assert result["step_id"] == "homewizard_pair"
+    assert result["errors"] == {"base": "homewizard_button_not_pressed"}
     assert meter.tokens == {}
 
     meter.press_button()
@@ -143,11 +145,11 @@ async def test_v2_reauth_when_the_token_is_revoked(
     assert hass.states.get("sensor.p1_meter_power").state == "unavailable"
     flows = hass.config_entries.flow.async_progress()
     assert [f["context"]["source"] for f in flows] == ["reauth"]
-    assert flows[0]["step_id"] == "p1_reauth_pair"
+    assert flows[0]["step_id"] == "homewizard_reauth_pair"
 
     flow_id = flows[0]["flow_id"]
     result = await hass.config_entries.flow.async_configure(flow_id, {})
-    assert result["errors"] == {"base": "p1_button_not_pressed"}
+    assert result["errors"] == {"base": "homewizard_button_not_pressed"}
     meter.press_button()
     result = await hass.config_entries.flow.async_configure(flow_id, {})
     assert result["type"] is FlowResultType.ABORT
@@ -166,9 +168,9 @@ async def test_v1_reauth_when_the_local_api_is_disabled(
     await entry.runtime_data.coordinator.async_refresh()
     await hass.async_block_till_done()
     flows = hass.config_entries.flow.async_progress()
-    assert flows[0]["step_id"] == "p1_reauth_enable_api"
+    assert flows[0]["step_id"] == "homewizard_reauth_enable_api"
     result = await hass.config_entries.flow.async_configure(flows[0]["flow_id"], {})
-    assert result["errors"] == {"base": "p1_api_disabled"}
+    assert result["errors"] == {"base": "homewizard_api_disabled"}
     meter.api_enabled = True
     result = await hass.config_entries.flow.async_configure(flows[0]["flow_id"], {})
     assert result["reason"] == "reauth_successful"
@@ -204,7 +206,7 @@ async def test_zeroconf_discovery_with_confirm(
         data=_zeroconf(meter, "_hwenergy._tcp.local.", api_enabled="1", path="/api/v1"),
     )
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "p1_discovery_confirm"
+    assert result["step_id"] == "homewizard_discovery_confirm"
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"]["host"] == meter.address
@@ -227,9 +229,9 @@ async def test_zeroconf_v2_meter_goes_on_to_pairing(
         context={"source": SOURCE_ZEROCONF},
         data=_zeroconf(meter, "_homewizard._tcp.local.", api_version="2.0.0"),
     )
-    assert result["step_id"] == "p1_discovery_confirm"
+    assert result["step_id"] == "homewizard_discovery_confirm"
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
-    assert result["step_id"] == "p1_pair"
+    assert result["step_id"] == "homewizard_pair"
     meter.press_button()
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -250,18 +252,18 @@ async def test_zeroconf_skips_meters_core_homewizard_has(
         data=_zeroconf(meter, "_hwenergy._tcp.local."),
     )
     assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "p1_in_homewizard"
+    assert result["reason"] == "homewizard_in_core"
 
 
-async def test_zeroconf_other_products_abort(
+async def test_zeroconf_products_energy_hub_does_not_read_abort(
     hass: HomeAssistant, meter: P1MeterSimulator
 ) -> None:
     result = await hass.config_entries.flow.async_init(
         DOMAIN,
         context={"source": SOURCE_ZEROCONF},
-        data=_zeroconf(meter, "_hwenergy._tcp.local.", product_type="HWE-WTR"),
+        data=_zeroconf(meter, "_hwenergy._tcp.local.", product_type="HWE-DSP"),
     )
-    assert result["reason"] == "p1_not_a_p1_meter"
+    assert result["reason"] == "homewizard_unsupported_product"
 
 
 async def test_zeroconf_announcements_of_other_services_are_not_supported(
@@ -284,7 +286,7 @@ async def test_zeroconf_announcement_without_serial_is_invalid(
         context={"source": SOURCE_ZEROCONF},
         data=_zeroconf(meter, "_hwenergy._tcp.local.", serial=""),
     )
-    assert result["reason"] == "p1_invalid_discovery"
+    assert result["reason"] == "homewizard_invalid_discovery"
 
 
 async def test_dhcp_updates_the_address_of_a_known_meter(
@@ -327,7 +329,7 @@ async def test_reconfigure_moves_to_a_new_address_of_the_same_meter(
     entry = await setup_entry(hass, p1_entry(meter))
 
     result = await entry.start_reconfigure_flow(hass)
-    assert result["step_id"] == "p1_reconfigure"
+    assert result["step_id"] == "homewizard_reconfigure"
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"host": other.address}
     )

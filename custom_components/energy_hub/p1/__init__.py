@@ -1,1 +1,0 @@
-"""HomeWizard P1 meter source: billing-grade grid data and the capacity tariff."""

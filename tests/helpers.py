@@ -11,6 +11,7 @@ from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers.event import async_track_state_change_event
+from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.energy_hub.const import DOMAIN
 from simulators.base import DemoEntry
@@ -66,3 +67,18 @@ def record_numbers(
 
     async_track_state_change_event(hass, entity_ids, record)
     return recorded
+
+
+async def validate_energy_prefs(
+    hass: HomeAssistant, hass_ws_client: WebSocketGenerator, prefs: dict[str, Any]
+) -> dict[str, Any]:
+    """Save `prefs` as the Energy dashboard's preferences; return `energy/validate`."""
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id({"type": "energy/save_prefs", **prefs})
+    saved = await client.receive_json()
+    assert saved["success"], saved
+    await client.send_json_auto_id({"type": "energy/validate"})
+    validation = await client.receive_json()
+    assert validation["success"], validation
+    result: dict[str, Any] = validation["result"]
+    return result

@@ -23,6 +23,7 @@ from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from simulators.p1 import EnergyMeterSimulator, WaterMeterSimulator
 
+from ..helpers import validate_energy_prefs
 from .conftest import MakeDevice, MakeMeter, homewizard_entry, setup_entry
 
 
@@ -56,20 +57,6 @@ def _usage(kind: str, energy_from: str) -> dict[str, Any]:
         "entity_energy_price": None,
         "number_energy_price": None,
     }
-
-
-async def _validate(
-    hass: HomeAssistant, hass_ws_client: WebSocketGenerator, prefs: dict[str, Any]
-) -> dict[str, Any]:
-    client = await hass_ws_client(hass)
-    await client.send_json_auto_id({"type": "energy/save_prefs", **prefs})
-    saved = await client.receive_json()
-    assert saved["success"], saved
-    await client.send_json_auto_id({"type": "energy/validate"})
-    validation = await client.receive_json()
-    assert validation["success"], validation
-    result: dict[str, Any] = validation["result"]
-    return result
 
 
 async def test_every_homewizard_counter_passes_validation(
@@ -149,7 +136,7 @@ async def test_every_homewizard_counter_passes_validation(
         ],
         "device_consumption_water": [{"stat_consumption": f"{p1_}_warm_water"}],
     }
-    result = await _validate(hass, hass_ws_client, prefs)
+    result = await validate_energy_prefs(hass, hass_ws_client, prefs)
     assert result["energy_sources"] == [[] for _ in prefs["energy_sources"]], result
     assert result["device_consumption"] == [[] for _ in prefs["device_consumption"]]
     assert result["device_consumption_water"] == [[]], result
@@ -157,7 +144,7 @@ async def test_every_homewizard_counter_passes_validation(
     # The inlet heat meter's volume is no water usage: the dashboard says so.
     inlet = f"{p1_}_inlet_heat"
     assert hass.states.get(inlet).attributes["device_class"] == "volume"
-    result = await _validate(
+    result = await validate_energy_prefs(
         hass,
         hass_ws_client,
         {

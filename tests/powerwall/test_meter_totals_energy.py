@@ -21,6 +21,7 @@ from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from simulators.powerwall import PowerwallGatewaySimulator
 
+from ..helpers import validate_energy_prefs
 from .conftest import entry_for, setup_entry
 from .test_meter_totals import NEW_TOTALS, backfeed
 
@@ -60,22 +61,11 @@ async def test_energy_validation_accepts_every_new_total(
     do_adhoc_statistics(hass, start=get_start_time(dt_util.utcnow()))
     await async_wait_recording_done(hass)
 
-    client = await hass_ws_client(hass)
-    await client.send_json_auto_id(
-        {
-            "type": "energy/save_prefs",
-            "device_consumption": [
-                {"stat_consumption": entity_id} for entity_id in counters
-            ],
-        }
+    result = await validate_energy_prefs(
+        hass,
+        hass_ws_client,
+        {"device_consumption": [{"stat_consumption": c} for c in counters]},
     )
-    saved = await client.receive_json()
-    assert saved["success"], saved
-    await client.send_json_auto_id({"type": "energy/validate"})
-    validation = await client.receive_json()
-    assert validation["success"], validation
-    assert validation["result"]["device_consumption"] == [[] for _ in counters], (
-        validation["result"]
-    )
+    assert result["device_consumption"] == [[] for _ in counters], result
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)

@@ -21,6 +21,7 @@ from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 from custom_components.energy_hub.sungrow.entities import SENSORS
 from simulators.modbus import SungrowSimulator
 
+from ..helpers import validate_energy_prefs
 from .conftest import add_entry, entity_id
 
 COUNTERS = [sensor.key for sensor in SENSORS if sensor.lifetime_total]
@@ -50,20 +51,9 @@ async def test_every_counter_passes_energy_validation(
     await async_wait_recording_done(hass)
     do_adhoc_statistics(hass, start=get_start_time(dt_util.utcnow()))
     await async_wait_recording_done(hass)
-    client = await hass_ws_client(hass)
-    await client.send_json_auto_id(
-        {
-            "type": "energy/save_prefs",
-            "device_consumption": [
-                {"stat_consumption": counter} for counter in counters
-            ],
-        }
+    result = await validate_energy_prefs(
+        hass,
+        hass_ws_client,
+        {"device_consumption": [{"stat_consumption": c} for c in counters]},
     )
-    saved = await client.receive_json()
-    assert saved["success"], saved
-    await client.send_json_auto_id({"type": "energy/validate"})
-    validation = await client.receive_json()
-    assert validation["success"], validation
-    assert validation["result"]["device_consumption"] == [[] for _ in counters], (
-        validation["result"]
-    )
+    assert result["device_consumption"] == [[] for _ in counters], result

@@ -68,6 +68,12 @@ type ValueFn = Callable[[HomeWizardData], float | None]
 
 Kind = ExternalDevice.DeviceType
 PHASES = ("l1", "l2", "l3")
+# Per-phase voltage and current: key, the API field's unit suffix, device
+# class, unit, display precision (per-phase power is described apart).
+PHASE_MEASUREMENTS: tuple[tuple[str, str, SensorDeviceClass, str, int], ...] = (
+    ("voltage", "v", SensorDeviceClass.VOLTAGE, UnitOfElectricPotential.VOLT, 1),
+    ("current", "a", SensorDeviceClass.CURRENT, UnitOfElectricCurrent.AMPERE, 2),
+)
 
 # Meters on the P1 port (docs/p1-meter.md): the key (unique id) and the
 # translation key of each kind's sensor.
@@ -327,20 +333,7 @@ def _p1_sensors() -> tuple[Sensor, ...]:
             )
             for quantity, suffix, device_class, unit, precision in (
                 ("power", "w", SensorDeviceClass.POWER, UnitOfPower.WATT, 0),
-                (
-                    "voltage",
-                    "v",
-                    SensorDeviceClass.VOLTAGE,
-                    UnitOfElectricPotential.VOLT,
-                    1,
-                ),
-                (
-                    "current",
-                    "a",
-                    SensorDeviceClass.CURRENT,
-                    UnitOfElectricCurrent.AMPERE,
-                    2,
-                ),
+                *PHASE_MEASUREMENTS,
             )
             for phase in PHASES
         ),
@@ -616,22 +609,7 @@ def electricity_meter_sensors(product_type: str, meter_type: str) -> tuple[Senso
                 precision=precision,
                 enabled=False,
             )
-            for key, suffix, device_class, unit, precision in (
-                (
-                    "voltage",
-                    "v",
-                    SensorDeviceClass.VOLTAGE,
-                    UnitOfElectricPotential.VOLT,
-                    1,
-                ),
-                (
-                    "current",
-                    "a",
-                    SensorDeviceClass.CURRENT,
-                    UnitOfElectricCurrent.AMPERE,
-                    2,
-                ),
-            )
+            for key, suffix, device_class, unit, precision in PHASE_MEASUREMENTS
             for phase in PHASES
         ),
         *(

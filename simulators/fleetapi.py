@@ -21,7 +21,8 @@ HTTPS (a throw-away CA from `tls.py`). Every call needs
 Faults: the generic ones (`http_status` 5xx, `offline`, `delay_s`),
 `expire_access_token()` (the next call answers 401 until a refresh), and
 `faults.extra["rate_limited"] = seconds` (429 with Retry-After). With a
-gateway simulator the settings land on it, as the NetZero simulator does.
+gateway simulator the settings land on it, as the NetZero simulator does, and
+`percentage_charged` is the gateway's charge on the app's scale.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from aiohttp import web
 
 from .base import DemoEntry
 from .http import HttpSimulator
-from .powerwall import PowerwallGatewaySimulator
+from .powerwall import PowerwallGatewaySimulator, app_percent
 from .tls import make_server_certificate
 
 SITE_ID = "1689409261841374"
@@ -66,6 +67,7 @@ class FleetApiSimulator(HttpSimulator):
         self.export_rule = "pv_only"
         self.writes: list[tuple[str, dict[str, Any]]] = []  # accepted commands
         self.refreshes = 0
+        self._push_to_gateway(at_once=True)
 
     @override
     def setup_routes(self, router: web.UrlDispatcher) -> None:
@@ -157,8 +159,9 @@ class FleetApiSimulator(HttpSimulator):
             return refusal
         percentage, grid_status = 69.2, "Active"
         if self.gateway is not None:
+            self.gateway.advance(0.0)  # the charge as of now
             state = self.gateway.state
-            percentage = 100.0 * state.energy_remaining_wh / state.full_pack_wh
+            percentage = app_percent(state.energy_remaining_wh, state.full_pack_wh)
             grid_status = "Active" if state.grid_connected else "Inactive"
         return web.json_response(
             {
@@ -229,9 +232,10 @@ class FleetApiSimulator(HttpSimulator):
         else:
             disallow = body["disallow_charge_from_grid_with_solar_installed"]
             self.grid_charging = not disallow
+        self._push_to_gateway()
         return web.json_response(_UPDATED)
 
-    def _push_to_gateway(self) -> None:
+    def _push_to_gateway(self, *, at_once: bool = False) -> None:
         if self.gateway is None:
             return
         state = self.gateway.state
@@ -239,6 +243,9 @@ class FleetApiSimulator(HttpSimulator):
         state.backup_reserve_percent = 5 + 0.95 * self.backup_reserve_percent
         if self.default_real_mode in ("self_consumption", "autonomous"):
             state.real_mode = self.default_real_mode
+        state.grid_charging = self.grid_charging
+        state.energy_exports = self.export_rule
+        self.gateway.settings_changed(at_once=at_once)
 
     @override
     def demo_entries(self) -> list[DemoEntry]:

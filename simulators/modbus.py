@@ -20,6 +20,8 @@ Faults, in `faults.extra` (see the `FAULT_*` names) besides `faults.delay_s`
   04 (device failure) and not applied, e.g. the second write of a sequence;
 - `single_session`: refuse a second TCP connection (WiNet-S; on by default
   for the Sungrow simulator).
+The Sungrow refuses (04) a forced power above its battery's rated power
+(`model.max_battery_w`, 5 kW), as it refuses any out-of-range setting.
 `winet_rs = True` shows the WiNet-S / RS-firmware quirks: running state and
 power-flow bits read 0 and the signed battery power at 5213 is refused. Only
 unit 1 answers (the SBR battery at unit 200 is not reachable, as through a
@@ -380,7 +382,7 @@ class SungrowSimulator(ModbusSimulator):
         self.units[1] = _Unit(
             holding=holding,
             input_image=self._input_image,
-            validate=_sungrow_write_allowed,
+            validate=self._write_allowed,
             regions={
                 "input": [
                     (4989, 62),
@@ -393,6 +395,13 @@ class SungrowSimulator(ModbusSimulator):
             },
         )
         self.advance(force=True)  # a consistent first moment
+
+    def _write_allowed(self, address: int, value: int) -> bool:
+        # A forced power above the battery's rated power is refused (04), as
+        # the inverter refuses any out-of-range setting.
+        if address == H_FORCED_POWER and value > self.model.max_battery_w:
+            return False
+        return _sungrow_write_allowed(address, value)
 
     @override
     def hidden(self) -> set[tuple[str, int]]:

@@ -8,8 +8,10 @@ the whole config plus `percentage_charged` and `grid_status`. A wrong token
 answers 401, an unknown site 404, a bad value 400 with `{"error": ...}`.
 
 When given a gateway simulator, the settings land on that gateway (its
-`/api/operation` shows the new reserve and mode) and the state of charge and
-grid status come from it, as they do on a real site. Faults: the generic
+`/api/operation` shows the new reserve and mode; with `follow_settings` the
+battery acts on them after its lag) and the state of charge (on the app's
+scale, as the reserve) and grid status come from it, as they do on a real
+site. Faults: the generic
 `faults.*`, and `faults.extra["ignore_writes"]` (the API answers 200 but
 the site keeps its old settings, as when the command never reaches it).
 """
@@ -21,7 +23,7 @@ from typing import Any, override
 from aiohttp import web
 
 from .http import HttpSimulator
-from .powerwall import PowerwallGatewaySimulator
+from .powerwall import PowerwallGatewaySimulator, app_percent
 
 SITE_ID = "2252179856"
 TOKEN = "nz-test-token-4f1c2e"
@@ -48,6 +50,7 @@ class NetZeroSimulator(HttpSimulator):
             "grid_charging": False,
         }
         self.writes: list[dict[str, Any]] = []  # accepted POST bodies, in order
+        self._push_to_gateway(at_once=True)
 
     @override
     def setup_routes(self, router: web.UrlDispatcher) -> None:
@@ -65,9 +68,10 @@ class NetZeroSimulator(HttpSimulator):
         percentage = 69.2
         grid_status = "Active"
         if self.gateway is not None:
+            self.gateway.advance(0.0)  # the charge as of now
             state = self.gateway.state
             percentage = round(
-                100.0 * state.energy_remaining_wh / state.full_pack_wh, 1
+                app_percent(state.energy_remaining_wh, state.full_pack_wh), 1
             )
             grid_status = "Active" if state.grid_connected else "Inactive"
         return self.config | {
@@ -97,13 +101,16 @@ class NetZeroSimulator(HttpSimulator):
             self._push_to_gateway()
         return web.json_response(self._body())
 
-    def _push_to_gateway(self) -> None:
+    def _push_to_gateway(self, *, at_once: bool = False) -> None:
         if self.gateway is None:
             return
         state = self.gateway.state
         # The gateway keeps the reserve on its raw scale (app 0-100 → raw 5-100).
         state.backup_reserve_percent = 5 + 0.95 * self.config["backup_reserve_percent"]
         state.real_mode = _GATEWAY_MODE[self.config["operational_mode"]]
+        state.grid_charging = self.config["grid_charging"]
+        state.energy_exports = self.config["energy_exports"]
+        self.gateway.settings_changed(at_once=at_once)
 
 
 def _invalid(update: dict[str, Any]) -> str | None:

@@ -32,6 +32,15 @@ and `"stopped"` (502 while the controller is stopped); `set_grid(False)`
 islands the house. `pack_serials` lists the packs (None: a pack that reports
 no serial); `PACK_MODES` holds the shapes published captures show: two packs
 with the same serial, a pack without one.
+
+Battery control: the NetZero and FleetAPI simulators write the owner
+settings (reserve, mode, grid charging, exports) onto the gateway. With
+`follow_settings = True` the battery's power follows them as a Powerwall's
+does, each change acting `settings_lag_s` (120 s) after it was written:
+below the reserve it fills (from the grid at 5 kW with grid charging on),
+at the reserve it only stores a solar surplus, above it covers the house, or
+discharges at 10 kW with time-based control and battery exports. Off (the
+default), tests set the powers themselves.
 """
 
 from __future__ import annotations
@@ -70,6 +79,12 @@ FIRMWARE = "25.10.4 8bd8cb5e"
 MAX_FAILED_LOGINS = 5
 LOCKOUT_S = 300.0
 PACK_FULL_WH = 13_500.0
+# How long a settings change takes to reach the Powerwall and act (Tesla's
+# cloud passes it on within a minute or two), and the powers it then uses.
+SETTINGS_LAG_S = 120.0
+GRID_CHARGE_W = 5_000.0
+MAX_DISCHARGE_W = 10_000.0
+_STEP_S = 5.0
 SOLAR_NIGHT_DRAW_W = -3.2  # what a solar inverter draws without sun
 _STOPPED_ENDPOINTS = frozenset(
     {
@@ -83,6 +98,12 @@ _GRID_STATUS = {
     True: "SystemGridConnected",
     False: "SystemIslandedActive",
 }
+
+
+def app_percent(energy_remaining_wh: float, full_pack_wh: float) -> float:
+    """The charge as the Tesla app and cloud show it: (raw - 5) / 0.95, from 0."""
+    raw = 100.0 * energy_remaining_wh / full_pack_wh
+    return max((raw - 5.0) / 0.95, 0.0)
 
 
 @dataclass(frozen=True)
@@ -169,6 +190,16 @@ class Meter:
             self.exported_wh += energy_wh
 
 
+@dataclass(frozen=True)
+class _ActingSettings:
+    """The owner settings the battery acts on (reserve on the gateway's raw scale)."""
+
+    reserve_raw: float
+    mode: str
+    grid_charging: bool
+    exports: str
+
+
 @dataclass
 class GatewayState:
     """What the simulated site is doing; tests change it directly.
@@ -185,6 +216,9 @@ class GatewayState:
     energy_remaining_wh: float = 18_700.0
     backup_reserve_percent: float = 24.0  # raw: 20 % in the app (5 + 0.95 * 20)
     real_mode: str = "self_consumption"
+    # The owner settings only the cloud channels show (NetZero, FleetAPI).
+    grid_charging: bool = False
+    energy_exports: str = "pv_only"
     voltage_v: tuple[float, float, float] = (121.2, 120.9, 0.0)  # split phase
     meters: dict[str, Meter] = field(
         default_factory=lambda: {
@@ -230,6 +264,12 @@ class PowerwallGatewaySimulator(HttpSimulator):
         self.locked_until = 0.0
         self._clock = time.monotonic()
         self._offset_s = 0.0  # added by advance()
+        # Off: tests set the battery's power. On: the battery follows the
+        # settings the channels wrote, `settings_lag_s` after each change.
+        self.follow_settings = False
+        self.settings_lag_s = SETTINGS_LAG_S
+        self._acting = self._settings_now()
+        self._pending: list[tuple[float, _ActingSettings]] = []
         self._apply_power()
 
     @override
@@ -330,9 +370,40 @@ class PowerwallGatewaySimulator(HttpSimulator):
         # counts as imported energy.
         meters["solar"].power_w = state.solar_w or SOLAR_NIGHT_DRAW_W
 
+    def settings_changed(self, *, at_once: bool = False) -> None:
+        """A channel wrote the owner settings: they act `settings_lag_s` from now.
+
+        `at_once`: they are what the site has always had (a channel starting).
+        """
+        if at_once:
+            self._pending.clear()
+            self._acting = self._settings_now()
+            return
+        self._tick()
+        self._pending.append((self.now() + self.settings_lag_s, self._settings_now()))
+
+    @property
+    def acting_settings(self) -> _ActingSettings:
+        """The settings the battery acts on now (a change acts after the lag)."""
+        self._tick()
+        return self._acting
+
+    def _settings_now(self) -> _ActingSettings:
+        state = self.state
+        return _ActingSettings(
+            state.backup_reserve_percent,
+            state.real_mode,
+            state.grid_charging,
+            state.energy_exports,
+        )
+
     def _tick(self) -> None:
         now = self.now()
         seconds = max(now - self._clock, 0.0)
+        if self.follow_settings and self.state.grid_connected:
+            self._follow(seconds)
+            self._clock = now
+            return
         self._clock = now
         state = self.state
         while seconds > 0:
@@ -350,6 +421,66 @@ class PowerwallGatewaySimulator(HttpSimulator):
                 # grid takes up the difference.
                 state.battery_w = 0.0
                 self._apply_power()
+
+    def _follow(self, seconds: float) -> None:
+        """Integrate `seconds` with the battery doing what its acting settings say."""
+        state = self.state
+        elapsed = 0.0
+        while True:
+            moment = self._clock + elapsed
+            while self._pending and self._pending[0][0] <= moment:
+                self._acting = self._pending.pop(0)[1]
+            state.battery_w = self._battery_w_for(self._acting)
+            self._apply_power()
+            if seconds - elapsed <= 1e-9:
+                return
+            step = min(
+                seconds - elapsed,
+                _STEP_S,
+                self._seconds_to_pack_limit(),
+                self._seconds_to_reserve(),
+            )
+            if self._pending:
+                step = min(step, max(self._pending[0][0] - moment, 0.0))
+            step = max(step, 1e-3)
+            for meter in state.meters.values():
+                meter.integrate(step)
+            state.energy_remaining_wh = min(
+                max(state.energy_remaining_wh - state.battery_w * step / 3600.0, 0.0),
+                state.full_pack_wh,
+            )
+            elapsed += step
+
+    def _battery_w_for(self, acting: _ActingSettings) -> float:
+        """What a Powerwall does with these settings, the house's load and solar.
+
+        Below the reserve it fills up (from the grid when grid charging is
+        on, else from a solar surplus); at the reserve it only takes a
+        surplus; above it, time-based control with battery exports
+        discharges at full power, anything else covers the house.
+        """
+        state = self.state
+        soe = 100.0 * state.energy_remaining_wh / state.full_pack_wh
+        surplus = max(state.solar_w - state.load_w, 0.0)
+        room = state.energy_remaining_wh < state.full_pack_wh - 1e-6
+        absorb = -min(surplus, GRID_CHARGE_W) if room else 0.0
+        if soe < acting.reserve_raw - 1e-6:
+            return -GRID_CHARGE_W if acting.grid_charging and room else absorb
+        if soe <= acting.reserve_raw + 1e-6:
+            return absorb
+        if acting.mode == "autonomous" and acting.exports == "battery_ok":
+            return MAX_DISCHARGE_W
+        cover = state.load_w - state.solar_w
+        return max(min(cover, MAX_DISCHARGE_W), -GRID_CHARGE_W if room else 0.0)
+
+    def _seconds_to_reserve(self) -> float:
+        """Seconds until the pack reaches the acting reserve, moving toward it."""
+        state = self.state
+        reserve_wh = self._acting.reserve_raw / 100.0 * state.full_pack_wh
+        gap_wh = state.energy_remaining_wh - reserve_wh
+        if abs(gap_wh) < 1e-6 or gap_wh * state.battery_w <= 0:
+            return math.inf  # at the reserve, or moving away from it
+        return abs(gap_wh) * 3600.0 / abs(state.battery_w)
 
     def _seconds_to_pack_limit(self) -> float:
         """Seconds until the pack is full (charging) or empty (discharging)."""

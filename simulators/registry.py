@@ -8,6 +8,7 @@ from __future__ import annotations
 from .base import Simulator
 from .ct_board import CtBoardSimulator
 from .modbus import MeterSimulator, SungrowSimulator
+from .octopus import OctopusSimulator
 from .p1 import P1MeterSimulator
 from .powerwall import PowerwallGatewaySimulator
 from .powerwall_tedapi import PowerwallTedapiSimulator
@@ -19,4 +20,5 @@ SIMULATORS: dict[str, type[Simulator]] = {
     "ct_board": CtBoardSimulator,
     "powerwall": PowerwallGatewaySimulator,
     "powerwall_tedapi": PowerwallTedapiSimulator,
+    "octopus": OctopusSimulator,
 }

@@ -25,7 +25,7 @@ from .helpers import add_demo_entry
 # Every source whose demo entry has number entities; a source that gains or
 # loses its numbers must be listed here (the test fails otherwise). The demo
 # Powerwall has no control channel: tests/powerwall covers its controls.
-SOURCES_WITH_NUMBERS = {"ct_board", "p1", "sungrow"}
+SOURCES_WITH_NUMBERS = {"ct_board", "octopus", "p1", "sungrow"}
 
 
 @pytest.mark.parametrize("name", sorted(SIMULATORS))

@@ -2,19 +2,33 @@
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.device_registry import DeviceEntry
+from homeassistant.helpers.typing import ConfigType
 
+from .agile.services import async_setup_services as async_setup_agile_services
 from .const import (
     CONF_POLL_INTERVAL,
     CONF_SOURCE,
+    DOMAIN,
     ENTRY_MINOR_VERSION,
     ENTRY_VERSION,
     LOGGER,
     SourceKind,
 )
 from .ct_clamp.source import migrate_channel_ratings
+from .ocr.services import async_setup_services as async_setup_ocr_services
 from .source import EnergyHubConfigEntry
 from .sources import SOURCES
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the integration's actions (they exist with or without entries)."""
+    async_setup_ocr_services(hass)
+    async_setup_agile_services(hass)
+    return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: EnergyHubConfigEntry) -> bool:

@@ -20,6 +20,7 @@ from homeassistant.core import callback
 from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 
+from .agile.config_flow import AgileConfigFlow
 from .const import (
     CONF_SOURCE,
     DOMAIN,
@@ -30,6 +31,7 @@ from .const import (
 from .ct_clamp.config_flow import CtClampConfigFlow
 from .homewizard.config_flow import HomeWizardConfigFlow
 from .modbus_meter.config_flow import ModbusMeterConfigFlow
+from .ocr.config_flow import OcrConfigFlow
 from .powerwall.config_flow import PowerwallConfigFlow
 from .sources import SOURCES
 from .sungrow.config_flow import SungrowConfigFlow
@@ -41,6 +43,8 @@ class EnergyHubConfigFlow(
     SungrowConfigFlow,
     ModbusMeterConfigFlow,
     CtClampConfigFlow,
+    AgileConfigFlow,
+    OcrConfigFlow,
     ConfigFlow,
     domain=DOMAIN,
 ):
@@ -124,6 +128,7 @@ type _Discovery[InfoT] = Callable[
 REAUTH_STEPS: Mapping[SourceKind, _Step[Mapping[str, Any]]] = {
     SourceKind.POWERWALL: PowerwallConfigFlow.async_step_powerwall_reauth,
     SourceKind.HOMEWIZARD: HomeWizardConfigFlow.async_step_homewizard_reauth,
+    SourceKind.AGILE: AgileConfigFlow.async_step_agile_reauth,
 }
 RECONFIGURE_STEPS: Mapping[SourceKind, _Step[dict[str, Any] | None]] = {
     SourceKind.POWERWALL: PowerwallConfigFlow.async_step_powerwall_reconfigure,
@@ -131,6 +136,8 @@ RECONFIGURE_STEPS: Mapping[SourceKind, _Step[dict[str, Any] | None]] = {
     SourceKind.SUNGROW: SungrowConfigFlow.async_step_sungrow_reconfigure,
     SourceKind.MODBUS_METER: ModbusMeterConfigFlow.async_step_modbus_meter_reconfigure,
     SourceKind.CT_CLAMP: CtClampConfigFlow.async_step_ct_clamp_reconfigure,
+    SourceKind.AGILE: AgileConfigFlow.async_step_agile_reconfigure,
+    SourceKind.OCR: OcrConfigFlow.async_step_ocr_reconfigure,
 }
 # Each handler answers None for a device that is not its source's.
 DHCP_HANDLERS: Mapping[SourceKind, _Discovery[DhcpServiceInfo]] = {

@@ -29,6 +29,8 @@ class SourceKind(StrEnum):
     SUNGROW = "sungrow"
     MODBUS_METER = "modbus_meter"
     CT_CLAMP = "ct_clamp"
+    AGILE = "agile"
+    OCR = "ocr"
 
 
 # Credentials redacted from every source's diagnostics; each source adds the

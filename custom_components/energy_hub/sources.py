@@ -10,6 +10,11 @@ from dataclasses import dataclass
 from homeassistant.config_entries import ConfigEntry, OptionsFlow
 from homeassistant.core import HomeAssistant
 
+from .agile.config_flow import AgileOptionsFlow
+from .agile.source import (
+    async_remove_source as agile_remove,
+    async_setup_source as agile_setup,
+)
 from .const import SourceKind
 from .ct_clamp.config_flow import CtClampOptionsFlow
 from .ct_clamp.source import (
@@ -23,6 +28,11 @@ from .homewizard.source import (
 )
 from .modbus_meter.config_flow import ModbusMeterOptionsFlow
 from .modbus_meter.source import async_setup_source as modbus_meter_setup
+from .ocr.config_flow import OcrOptionsFlow
+from .ocr.source import (
+    async_remove_source as ocr_remove,
+    async_setup_source as ocr_setup,
+)
 from .powerwall.config_flow import PowerwallOptionsFlow
 from .powerwall.source import (
     async_remove_source as powerwall_remove,
@@ -58,4 +68,6 @@ SOURCES: dict[SourceKind, SourceSpec] = {
     SourceKind.CT_CLAMP: SourceSpec(
         ct_clamp_setup, CtClampOptionsFlow, remove=ct_clamp_remove
     ),
+    SourceKind.AGILE: SourceSpec(agile_setup, AgileOptionsFlow, remove=agile_remove),
+    SourceKind.OCR: SourceSpec(ocr_setup, OcrOptionsFlow, remove=ocr_remove),
 }

@@ -109,7 +109,7 @@ async def test_battery_controller_charges_and_restores(
             "grid_charging": False,
         }
     )
-    await controller.apply_charge(3500)
+    await controller.apply_charge(100, 3500)
     assert netzero.config["backup_reserve_percent"] == 100
     assert netzero.config["grid_charging"] is True
     await controller.apply_discharge()

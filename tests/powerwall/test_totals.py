@@ -206,7 +206,7 @@ async def test_the_battery_controller_refuses_a_bad_power(
     controller = netzero_entry.runtime_data.battery_controller
     assert controller is not None
     with pytest.raises(DeviceRejectedError, match="power_w"):
-        await controller.apply_charge(power_w)
+        await controller.apply_charge(80, power_w)
     with pytest.raises(DeviceRejectedError, match="power_w"):
         await controller.apply_discharge(power_w)
     assert netzero.requests == [] or not any(

@@ -114,7 +114,7 @@ async def test_forced_charge_raises_the_simulated_soc(
     controller = entry.runtime_data.battery_controller
     saved = await controller.read_settings()
     sungrow.writes.clear()
-    await controller.apply_charge(4000)
+    await controller.apply_charge(100, 4000)
     # Power, then command, then EMS mode = forced.
     assert sungrow.writes == [
         (H_FORCED_POWER, [4000]),
@@ -188,10 +188,11 @@ async def test_battery_controller_refuses_bad_power(
     controller = entry.runtime_data.battery_controller
     before = _ems(sungrow)
     sungrow.writes.clear()
-    for apply in (controller.apply_charge, controller.apply_discharge):
-        for power_w in (math.nan, math.inf, -math.inf, 0.0, -100.0, 3010.0):
-            with pytest.raises(BatteryCommandError):
-                await apply(power_w)
+    for power_w in (math.nan, math.inf, -math.inf, 0.0, -100.0, 3010.0):
+        with pytest.raises(BatteryCommandError):
+            await controller.apply_charge(100, power_w)
+        with pytest.raises(BatteryCommandError):
+            await controller.apply_discharge(power_w)
     assert sungrow.writes == []
     assert _ems(sungrow) == before
 
@@ -214,9 +215,10 @@ async def test_battery_controller_defaults_to_the_inverters_maximum(
     entry = await add_entry(hass, sungrow)
     controller: SungrowInverter = entry.runtime_data.battery_controller
     assert await controller.max_power(command) == 3200
-    await (
-        controller.apply_charge if command == "charge" else controller.apply_discharge
-    )()
+    if command == "charge":
+        await controller.apply_charge(100)
+    else:
+        await controller.apply_discharge()
     assert _ems(sungrow) == (EMS_FORCED, code, 3200)
 
 
@@ -229,14 +231,14 @@ async def test_battery_controller_needs_the_inverters_maximum(
     sungrow.faults.extra[FAULT_ILLEGAL_ADDRESS] = {("holding", H_MAX_CHARGE)}
     sungrow.writes.clear()
     with pytest.raises(DeviceRejectedError):
-        await controller.apply_charge(1000)
+        await controller.apply_charge(100, 1000)
     sungrow.faults.extra[FAULT_ILLEGAL_ADDRESS] = set()
     sungrow.holding[H_MAX_CHARGE] = 0xFFFF  # "not available"
     with pytest.raises(DeviceConnectionError):
-        await controller.apply_charge()
+        await controller.apply_charge(100)
     sungrow.holding[H_MAX_CHARGE] = 0
     with pytest.raises(DeviceConnectionError):
-        await controller.apply_charge(1000)
+        await controller.apply_charge(100, 1000)
     assert sungrow.writes == []
 
 
@@ -251,7 +253,7 @@ async def test_a_write_sequence_failing_part_way_is_rolled_back(
     sungrow.writes.clear()
     sungrow.faults.extra[FAULT_REFUSE_WRITES] = {failing}  # answered 04
     with pytest.raises(DeviceRejectedError):
-        await controller.apply_charge(4000)
+        await controller.apply_charge(100, 4000)
     # Whatever was written before the failure is put back.
     assert _ems(sungrow) == saved
     order = [H_FORCED_POWER, H_COMMAND, H_EMS_MODE]
@@ -277,7 +279,7 @@ async def test_restore_refuses_incomplete_settings(
 ) -> None:
     entry = await add_entry(hass, sungrow)
     controller = entry.runtime_data.battery_controller
-    await controller.apply_charge(2000)
+    await controller.apply_charge(100, 2000)
     sungrow.writes.clear()
     with pytest.raises(BatteryCommandError):
         await controller.restore(BatterySettings(values))

@@ -7,7 +7,7 @@ is read back with a fresh GET and must show the value written.
 """
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -16,7 +16,7 @@ from typing import Any, Final, Protocol
 
 import aiohttp
 
-from ..battery import BatterySettings
+from ..battery import BatterySettings, BatteryStatus
 from ..errors import (
     DeviceAuthError,
     DeviceConnectionError,
@@ -237,18 +237,45 @@ async def _error_text(response: aiohttp.ClientResponse) -> str:
     return str(error) if error else f"HTTP {response.status}"
 
 
+def check_target(target_soc: float) -> None:
+    """Refuse a target state of charge that is not a finite number from 0 to 100."""
+    if not _is_number(target_soc) or not 0 <= target_soc <= 100:  # nan fails too
+        raise InvalidSettingError(
+            f"target_soc must be a number from 0 to 100, not {target_soc!r}"
+        )
+
+
+def reserve_for(soc_percent: float) -> int:
+    """The whole-percent reserve that keeps at least `soc_percent` (FleetAPI takes whole ones)."""
+    return min(max(math.ceil(soc_percent - 1e-6), 0), 100)
+
+
 class PowerwallBatteryController:
     """The `BatteryController` of a Powerwall, over its control channel.
 
-    The cloud channels set modes, not power: `power_w` is ignored. Charging means
-    "hold everything for backup and fill from the grid" (reserve 100 %, grid
-    charging on, time-based control); discharging means "cover the house and
-    export from the battery" (reserve 0 %, battery exports allowed).
+    The cloud channels set modes, not power: `power_w` is checked, then
+    ignored. Charging raises the backup reserve to the target with grid
+    charging on and time-based control (`autonomous`): the Powerwall fills
+    to the reserve from the grid and stops there. Holding sets the reserve
+    to the charge now with grid charging off. Discharging means "cover the house and export from
+    the battery" (reserve 0 %, battery exports allowed). The state of charge
+    is the channel's (the Tesla app's scale, as the reserve); the power
+    comes from `battery_power`, the gateway's latest reading (+ discharging).
     """
 
-    def __init__(self, client: ControlChannel) -> None:
-        """Steer the site behind `client`."""
+    # Tesla's cloud passes a change on within a minute or two and the
+    # Powerwall then ramps; NetZero and FleetAPI are rate-limited.
+    response_time_s = 300.0
+    check_interval_s = 120.0
+
+    def __init__(
+        self,
+        client: ControlChannel,
+        battery_power: Callable[[], float | None] | None = None,
+    ) -> None:
+        """Steer the site behind `client`; `battery_power` reads the gateway's power."""
         self._client = client
+        self._battery_power = battery_power
         self._lock = asyncio.Lock()
 
     async def read_settings(self) -> BatterySettings:
@@ -258,26 +285,50 @@ class PowerwallBatteryController:
             raise DeviceConnectionError("the channel did not report every setting")
         return BatterySettings(values=settings)
 
-    async def apply_charge(self, power_w: float | None = None) -> None:
-        """Charge from the grid now (`power_w`, if given, must be a real power)."""
-        check_power(power_w)
-        async with self._lock:
-            await self._client.write(
-                backup_reserve_percent=100,
-                grid_charging=True,
-                operational_mode="autonomous",
-            )
+    async def read_status(self) -> BatteryStatus:
+        """The channel's state of charge and the gateway's battery power."""
+        settings = await self._client.read()
+        power = None if self._battery_power is None else self._battery_power()
+        return BatteryStatus(soc_percent=settings.percentage_charged, power_w=power)
 
-    async def apply_discharge(self, power_w: float | None = None) -> None:
+    async def apply_charge(
+        self, target_soc: float, power_w: float | None = None
+    ) -> BatterySettings:
+        """Fill to `target_soc` % from the grid (`power_w`, if given, must be a real power)."""
+        check_target(target_soc)
+        check_power(power_w)
+        return await self._write(
+            backup_reserve_percent=reserve_for(target_soc),
+            grid_charging=True,
+            operational_mode="autonomous",
+        )
+
+    async def apply_discharge(self, power_w: float | None = None) -> BatterySettings:
         """Discharge now (into the house, then the grid)."""
         check_power(power_w)
+        return await self._write(
+            backup_reserve_percent=0,
+            grid_charging=False,
+            operational_mode="autonomous",
+            energy_exports="battery_ok",
+        )
+
+    async def hold(self) -> BatterySettings:
+        """Set the reserve to the charge now, grid charging off.
+
+        Rounded up, the reserve never lets the battery discharge; with grid
+        charging off, the bit below it is filled from solar only.
+        """
         async with self._lock:
-            await self._client.write(
-                backup_reserve_percent=0,
-                grid_charging=False,
-                operational_mode="autonomous",
-                energy_exports="battery_ok",
-            )
+            soc = (await self._client.read()).percentage_charged
+            if soc is None:
+                raise DeviceConnectionError("the channel did not report the charge")
+            changes: dict[str, Any] = {
+                "backup_reserve_percent": reserve_for(soc),
+                "grid_charging": False,
+            }
+            confirmed = await self._client.write(**changes)
+        return _written(confirmed, changes)
 
     async def restore(self, settings: BatterySettings) -> None:
         """Put back what `read_settings` captured; refuse an incomplete or bad one."""
@@ -286,5 +337,14 @@ class PowerwallBatteryController:
             raise InvalidSettingError(f"the saved settings lack {', '.join(missing)}")
         values = {key: settings.values[key] for key in SETTING_KEYS}
         check_settings(values)
+        await self._write(**values)
+
+    async def _write(self, **changes: Any) -> BatterySettings:
         async with self._lock:
-            await self._client.write(**values)
+            confirmed = await self._client.write(**changes)
+        return _written(confirmed, changes)
+
+
+def _written(confirmed: ControlSettings, changes: Mapping[str, Any]) -> BatterySettings:
+    """The settings a write changed, as they read back."""
+    return BatterySettings(values={key: getattr(confirmed, key) for key in changes})

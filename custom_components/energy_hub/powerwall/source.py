@@ -246,7 +246,9 @@ class PowerwallSource(EnergyHubSource):
         self.platforms = (Platform.SENSOR, Platform.BINARY_SENSOR)
         if control is not None:
             self.platforms += CONTROL_PLATFORMS
-            self.battery_controller = PowerwallBatteryController(control.client)
+            self.battery_controller = PowerwallBatteryController(
+                control.client, self._battery_power
+            )
         info, gateway = coordinator.info, coordinator.gateway
         self.device_info = DeviceInfo(
             identifiers={(DOMAIN, info.din)},
@@ -258,6 +260,13 @@ class PowerwallSource(EnergyHubSource):
             sw_version=info.firmware,
             configuration_url=f"https://{gateway.host}",
         )
+
+    def _battery_power(self) -> float | None:
+        """The battery power of the gateway's latest good poll (+ discharging)."""
+        coordinator = self.coordinator
+        if not coordinator.last_update_success or coordinator.data is None:
+            return None
+        return coordinator.data.meter("battery").power_w
 
     def _pack_device(self, pack: PackIdentity) -> DeviceInfo:
         device = DeviceInfo(

@@ -11,7 +11,7 @@ import logging
 import math
 import time
 
-from ..battery import BatterySettings
+from ..battery import BatterySettings, BatteryStatus
 from ..errors import DeviceConnectionError, DeviceRejectedError, EnergyHubError
 from ..modbus.client import ClientSettings, ModbusDeviceClient, ReadResult
 from ..modbus.registers import Value
@@ -60,6 +60,10 @@ class PollStats:
 
 class SungrowInverter:
     """One Sungrow SH inverter over one Modbus TCP connection."""
+
+    # The inverter acts on a forced command within seconds; a Modbus read is cheap.
+    response_time_s = 60.0
+    check_interval_s = 30.0
 
     def __init__(
         self,
@@ -180,15 +184,59 @@ class SungrowInverter:
             raise DeviceConnectionError(f"the inverter did not report its {key}")
         return float(value)
 
-    async def apply_charge(self, power_w: float | None = None) -> None:
-        """Charge from the grid now (at the battery's maximum unless given)."""
-        await self._apply("charge", power_w)
+    async def read_status(self) -> BatteryStatus:
+        """State of charge (13022) and battery power (+ discharging), read now."""
+        keys = set(reg.entity_registers("battery_power")) | {"battery_soc"}
+        result = await self.client.read(reg.telemetry_for(self.series, keys))
+        data = SungrowData(values=result.values)
+        return BatteryStatus(
+            soc_percent=data.number("battery_soc"), power_w=data.battery_power
+        )
 
-    async def apply_discharge(self, power_w: float | None = None) -> None:
+    async def apply_charge(
+        self, target_soc: float, power_w: float | None = None
+    ) -> BatterySettings:
+        """Charge from the grid now (at the battery's maximum unless given).
+
+        The inverter does not stop at `target_soc` by itself: the caller
+        watches the state of charge and calls `hold`.
+        """
+        if (
+            isinstance(target_soc, bool)
+            or not isinstance(target_soc, (int, float))
+            or not 0 <= target_soc <= 100
+        ):
+            raise BatteryCommandError(
+                f"target state of charge {target_soc!r} is not from 0 to 100 %"
+            )
+        return await self._apply("charge", power_w)
+
+    async def apply_discharge(self, power_w: float | None = None) -> BatterySettings:
         """Discharge now (at the battery's maximum unless given)."""
-        await self._apply("discharge", power_w)
+        return await self._apply("discharge", power_w)
 
-    async def _apply(self, command: str, power_w: float | None) -> None:
+    async def hold(self) -> BatterySettings:
+        """Forced mode with the command "stop": the battery neither charges nor discharges.
+
+        Sungrow has no "charge from PV only" command: a PV surplus is
+        exported (or curtailed by the export limit) while held.
+        """
+        saved = await self.read_settings()
+        try:
+            await self.set_forced_command("stop")
+            await self.set_ems_mode("forced")
+        except EnergyHubError as err:
+            _LOGGER.warning("Holding the battery failed part-way (%s)", err)
+            await self._roll_back("stop", saved)
+            raise
+        return BatterySettings(
+            {
+                "ems_mode": float(reg.EMS_MODES["forced"]),
+                "forced_command": float(reg.FORCED_COMMANDS["stop"]),
+            }
+        )
+
+    async def _apply(self, command: str, power_w: float | None) -> BatterySettings:
         """Check the power, then force; roll back if the writes fail part-way.
 
         `power_w` must be a number with 0 < power <= the maximum the inverter
@@ -215,6 +263,13 @@ class SungrowInverter:
             )
             await self._roll_back(command, saved)
             raise
+        return BatterySettings(
+            {
+                "ems_mode": float(reg.EMS_MODES["forced"]),
+                "forced_command": float(reg.FORCED_COMMANDS[command]),
+                "forced_power": float(round(power)),
+            }
+        )
 
     async def _roll_back(self, command: str, saved: BatterySettings) -> None:
         """Put `saved` back after a failed forced `command`; log what stays wrong."""

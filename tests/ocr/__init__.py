@@ -1,0 +1,1 @@
+"""Tests of the OCR meter pipeline (Home-Assistant-free)."""

@@ -1,4 +1,9 @@
-"""Every entity of the Agile source: prices, cheap/negative now, the threshold, the plan.
+"""Every entity of the Agile source.
+
+Prices, cheap/negative now, the threshold and the plan read the price
+coordinator (`AgileData`); the plan's controls (mode, targets, the
+charge-slot sensor and the calendar) read the `AgileRunner`'s data
+(`RunnerData`) and write through it.
 
 Prices are shown in GBP/kWh without a device class and with state class
 `measurement`, which is what the Energy dashboard accepts as a price entity.
@@ -9,16 +14,29 @@ from collections.abc import Callable
 import datetime as dt
 from typing import Any, Final
 
+from homeassistant.components.calendar import CalendarEvent
 from homeassistant.components.number import NumberMode
 from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
-from homeassistant.const import PERCENTAGE, EntityCategory
+from homeassistant.const import PERCENTAGE, EntityCategory, Platform
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import Entity
 
-from ..binary_sensor import EnergyHubBinarySensorEntityDescription
+from ..binary_sensor import (
+    EnergyHubBinarySensor,
+    EnergyHubBinarySensorEntityDescription,
+)
+from ..calendar import EnergyHubCalendar, EnergyHubCalendarEntityDescription
+from ..device_source import describe_entities
 from ..number import EnergyHubNumberEntityDescription
+from ..select import EnergyHubSelectEntityDescription
 from ..sensor import EnergyHubSensor, EnergyHubSensorEntityDescription
+from ..time import EnergyHubTime, EnergyHubTimeEntityDescription
 from .client import SLOT, PriceStats
 from .coordinator import AgileCoordinator, AgileData
+from .executor import Mode
 from .planner import Action, Plan
+from .runner import AgileRunner, RunnerData
+from .schedule import ScheduledSlot
 
 PRICE_UNIT: Final = "GBP/kWh"
 CURRENCY: Final = "GBP"
@@ -30,7 +48,7 @@ def _gbp(pence: float | None) -> float | None:
 
 
 def _price_description(
-    key: str, value_fn: Any, **kwargs: Any
+    key: str, value_fn: Callable[[AgileData], float | None], **kwargs: Any
 ) -> EnergyHubSensorEntityDescription[AgileData]:
     return EnergyHubSensorEntityDescription[AgileData](
         key=key,
@@ -60,17 +78,23 @@ def _stats_attributes(stats: PriceStats | None) -> dict[str, Any] | None:
     return {"known_slots": stats.known, "expected_slots": stats.expected}
 
 
+def _stat_value(
+    stats_fn: Callable[[AgileData], PriceStats | None], field: str
+) -> Callable[[AgileData], float | None]:
+    def value(data: AgileData) -> float | None:
+        stats = stats_fn(data)
+        return None if stats is None else _gbp(getattr(stats, field))
+
+    return value
+
+
 def _stats_descriptions(
-    day: str, stats_fn: Any
+    day: str, stats_fn: Callable[[AgileData], PriceStats | None]
 ) -> tuple[EnergyHubSensorEntityDescription[AgileData], ...]:
     return tuple(
         _price_description(
             f"agile_{day}_{name}_price",
-            lambda data, field=field: (
-                None
-                if (stats := stats_fn(data)) is None
-                else _gbp(getattr(stats, field))
-            ),
+            _stat_value(stats_fn, field),
             attributes_fn=lambda data: _stats_attributes(stats_fn(data)),
         )
         for name, field in (("min", "minimum"), ("mean", "mean"), ("max", "maximum"))
@@ -273,3 +297,157 @@ class AgileSensor(EnergyHubSensor):
     """
 
     _unrecorded_attributes = frozenset({"trajectory", "slots", "warnings"})
+
+
+# The plan's controls: they read and write through the runner.
+
+# Calendar summaries: what the battery is told in the slot.
+_SUMMARIES: Final = {
+    Action.CHARGE: "Charge",
+    Action.HOLD: "Hold",
+    Action.EXPORT: "Export",
+    Action.SELF_CONSUMPTION: "No charge",
+}
+
+
+def calendar_event(slot: ScheduledSlot) -> CalendarEvent:
+    """A slot of the schedule as a calendar event."""
+    summary = _SUMMARIES[slot.action]
+    if slot.action is Action.CHARGE and slot.target_soc is not None:
+        summary = f"{summary} to {slot.target_soc:g} %"
+    if slot.manual:
+        summary = f"{summary} (manual)"
+    return CalendarEvent(
+        start=slot.start,
+        end=slot.end,
+        summary=summary,
+        description=slot.reason or None,
+        uid=slot.key,
+    )
+
+
+def _events(data: RunnerData) -> list[CalendarEvent]:
+    return [calendar_event(slot) for slot in data.slots]
+
+
+async def _set_mode(runner: AgileRunner, option: str) -> None:
+    await runner.async_set_mode(Mode(option))
+
+
+async def _set_target_soc(runner: AgileRunner, value: float) -> None:
+    await runner.async_set_targets(target_soc=value)
+
+
+async def _set_price_cap(runner: AgileRunner, value: float) -> None:
+    await runner.async_set_targets(price_cap=value)
+
+
+async def _set_deadline(runner: AgileRunner, value: dt.time) -> None:
+    await runner.async_set_targets(deadline=value)
+
+
+def _has_battery(data: RunnerData) -> bool:
+    return data.has_battery
+
+
+PLAN_SELECTS: Final = (
+    EnergyHubSelectEntityDescription[AgileRunner, RunnerData](
+        key="agile_mode",
+        translation_key="agile_mode",
+        options=[mode.value for mode in Mode],
+        value_fn=lambda data: data.mode.value,
+        set_fn=_set_mode,
+        has_fn=_has_battery,
+    ),
+)
+
+PLAN_NUMBERS: Final = (
+    EnergyHubNumberEntityDescription[AgileRunner, RunnerData](
+        key="agile_target_soc",
+        translation_key="agile_target_soc",
+        entity_category=EntityCategory.CONFIG,
+        native_unit_of_measurement=PERCENTAGE,
+        native_min_value=0,
+        native_max_value=100,
+        native_step=1,
+        mode=NumberMode.SLIDER,
+        value_fn=lambda data: data.targets.target_soc,
+        set_fn=_set_target_soc,
+    ),
+    EnergyHubNumberEntityDescription[AgileRunner, RunnerData](
+        key="agile_price_cap",
+        translation_key="agile_price_cap",
+        entity_category=EntityCategory.CONFIG,
+        native_unit_of_measurement=PRICE_UNIT,
+        native_min_value=-1.0,
+        native_max_value=1.0,
+        native_step=0.001,
+        mode=NumberMode.BOX,
+        value_fn=lambda data: data.targets.price_cap,
+        set_fn=_set_price_cap,
+    ),
+)
+
+PLAN_TIMES: Final = (
+    EnergyHubTimeEntityDescription[AgileRunner, RunnerData](
+        key="agile_target_time",
+        translation_key="agile_target_time",
+        entity_category=EntityCategory.CONFIG,
+        value_fn=lambda data: data.targets.deadline,
+        set_fn=_set_deadline,
+    ),
+)
+
+PLAN_BINARY_SENSORS: Final = (
+    EnergyHubBinarySensorEntityDescription[RunnerData](
+        key="agile_charge_slot_active",
+        translation_key="agile_charge_slot_active",
+        value_fn=lambda data: data.charge_active,
+    ),
+)
+
+PLAN_CALENDARS: Final = (
+    EnergyHubCalendarEntityDescription[RunnerData](
+        key="agile_plan",
+        translation_key="agile_plan",
+        events_fn=_events,
+    ),
+)
+
+
+# The platforms the plan's entities add to the Agile device.
+PLAN_PLATFORMS: Final = (Platform.SELECT, Platform.TIME, Platform.CALENDAR)
+
+
+def plan_control_entities(
+    platform: Platform,
+    runner: AgileRunner,
+    device_info: DeviceInfo,
+    unique_id_prefix: str,
+) -> list[Entity]:
+    """The plan's entities of `platform` (on the Agile device, read from the runner)."""
+    data = runner.data
+    if platform is Platform.TIME:
+        return [
+            EnergyHubTime(runner, description, device_info, unique_id_prefix)
+            for description in PLAN_TIMES
+        ]
+    if platform is Platform.CALENDAR:
+        return [
+            EnergyHubCalendar(runner, description, device_info, unique_id_prefix)
+            for description in PLAN_CALENDARS
+        ]
+    if platform is Platform.BINARY_SENSOR:
+        return [
+            EnergyHubBinarySensor(runner, description, device_info, unique_id_prefix)
+            for description in PLAN_BINARY_SENSORS
+            if description.has_fn(data)
+        ]
+    descriptions = {Platform.SELECT: PLAN_SELECTS, Platform.NUMBER: PLAN_NUMBERS}
+    return describe_entities(
+        platform,
+        descriptions.get(platform, ()),
+        runner,
+        device_info,
+        unique_id_prefix,
+    )

@@ -8,8 +8,10 @@ coordinator reads it from the recorder's statistics. The methods are the ones
   people live by the clock) on the last `days` days that have a value,
   blended with the most recent of them ("yesterday") by `recent_weight`;
 - PV: a solar forecast when one is given (Forecast.Solar, Solcast through
-  Home Assistant's energy platform), else the same slot (UTC: the sun keeps
-  solar time) averaged over the last `days` days;
+  Home Assistant's energy platform), else a clear-sky envelope (the most
+  each UTC half-hour gave over the last `days` days: the sun keeps solar
+  time) times a clearness (energy over envelope): today's so far for the
+  rest of today, the last `clearness_days` full days' for later days;
 - the value of energy left in the battery at the end of the plan: what it
   would cost to put it back in at the night's usual price (a low quantile of
   the recent prices, over the charge efficiency), never below 0.
@@ -29,7 +31,13 @@ SLOT: Final = dt.timedelta(minutes=30)
 LOAD_DAYS: Final = 7
 LOAD_RECENT_WEIGHT: Final = 0.3
 LOAD_SAME_DAY_TYPE: Final = False
-PV_DAYS: Final = 3
+PV_DAYS: Final = 14
+PV_CLEARNESS_DAYS: Final = 3
+# Today's clearness counts once the envelope expected this much of the day's
+# energy so far (a few morning slots say little about the day).
+PV_TODAY_MIN_SHARE: Final = 0.05
+# A clearness above this is a low envelope (a dull fortnight), not the weather.
+PV_MAX_CLEARNESS: Final = 1.2
 # A home with no history yet: about 3,500 kWh a year.
 FALLBACK_LOAD_KWH: Final = 0.2
 STORED_VALUE_QUANTILE: Final = 0.1
@@ -110,6 +118,23 @@ class SlotHistory:
                     break
         return found
 
+    def value(self, day: int, half_hour: int) -> float | None:
+        """The value recorded for (day ordinal, half-hour of the day), if any."""
+        return self._values.get((day, half_hour))
+
+    def values_back(
+        self, day: int, half_hour: int, first: int, days: int
+    ) -> list[float]:
+        """The half-hour's values on up to `days` days from `first` days before `day` back, newest first."""
+        found: list[float] = []
+        for back in range(first, _MAX_LOOKBACK_DAYS + 1):
+            value = self._values.get((day - back, half_hour))
+            if value is not None:
+                found.append(value)
+                if len(found) == days:
+                    break
+        return found
+
     def mean(self) -> float | None:
         """Mean of everything recorded (a fallback)."""
         if not self._values:
@@ -163,6 +188,38 @@ def forecast_load(
     return result
 
 
+def clear_sky_envelope(
+    history: SlotHistory, before: dt.datetime, days: int = PV_DAYS
+) -> list[float]:
+    """The most each half-hour of the day gave on its last `days` days before `before`.
+
+    Indexed by half-hour of the day in the history's keying (UTC for PV);
+    0 where nothing is recorded. On a real roof it follows the clear-sky
+    curve, shadows included, a few sunny days being enough.
+    """
+    day, index = history.key(before)
+    envelope: list[float] = []
+    for half_hour in range(48):
+        # Today's half-hours before `before` count as well.
+        first = 0 if half_hour < index else 1
+        values = history.values_back(day, half_hour, first, days)
+        envelope.append(max(values) if values else 0.0)
+    return envelope
+
+
+def _clearness(
+    history: SlotHistory, day: int, envelope: Sequence[float], until: int = 48
+) -> tuple[float, float]:
+    """(energy, envelope's energy) over the recorded half-hours of `day` before `until`."""
+    energy = expected = 0.0
+    for half_hour in range(until):
+        value = history.value(day, half_hour)
+        if value is not None:
+            energy += value
+            expected += envelope[half_hour]
+    return energy, expected
+
+
 def forecast_pv(
     history: SlotHistory | Iterable[Reading],
     slots: Sequence[dt.datetime],
@@ -170,15 +227,39 @@ def forecast_pv(
     now: dt.datetime | None = None,
     solar_forecast: Mapping[dt.datetime, float] | None = None,
     days: int = PV_DAYS,
+    clearness_days: int = PV_CLEARNESS_DAYS,
 ) -> list[float]:
     """PV energy (kWh) for each slot start.
 
     From `solar_forecast` (kWh per half-hour keyed by UTC slot start) where
-    it has the slot; else the mean of the same UTC half-hour over the last
-    `days` days with a value; else 0 (no history: no PV assumed).
+    it has the slot; else `clear_sky_envelope` over `days` days times a
+    clearness: for the rest of today today's so far (the weather now is the
+    best guess for this afternoon), once the envelope expected
+    `PV_TODAY_MIN_SHARE` of the day; for later days (and today before that)
+    the last `clearness_days` full days' together. Without history, 0 (no
+    PV assumed). `now`: only history before it is used (default: all of it,
+    "today" being the day of the latest reading).
     """
     found = _history(history, None)
-    limit = now or dt.datetime.max.replace(tzinfo=dt.UTC)
+    if found.latest is None:
+        limit = now or dt.datetime.max.replace(tzinfo=dt.UTC)
+    else:
+        limit = now or found.latest + SLOT
+    envelope = clear_sky_envelope(found, limit, days)
+    day_total = math.fsum(envelope)
+    today, index = found.key(limit)
+    recent = 1.0
+    if day_total > 0:
+        energy = expected = 0.0
+        for back in range(1, clearness_days + 1):
+            got, could = _clearness(found, today - back, envelope)
+            energy, expected = energy + got, expected + could
+        if expected > 0:
+            recent = min(energy / expected, PV_MAX_CLEARNESS)
+    now_clearness = recent
+    got, could = _clearness(found, today, envelope, index)
+    if day_total > 0 and could >= PV_TODAY_MIN_SHARE * day_total:
+        now_clearness = min(got / could, PV_MAX_CLEARNESS)
     result: list[float] = []
     for start in slots:
         if solar_forecast is not None:
@@ -186,8 +267,9 @@ def forecast_pv(
             if given is not None and math.isfinite(given):
                 result.append(max(given, 0.0))
                 continue
-        values = found.same_slot(start, days, limit)
-        result.append(math.fsum(values) / len(values) if values else 0.0)
+        day, half_hour = found.key(start)
+        clearness = now_clearness if day == today else recent
+        result.append(envelope[half_hour] * clearness)
     return result
 
 

@@ -26,9 +26,15 @@ from .const import (
     STORE_VERSION,
     PriceSource,
 )
-from .controls import PLATFORMS as CONTROL_PLATFORMS, control_entities
 from .coordinator import AgileCoordinator
-from .entities import BINARY_SENSORS, NUMBERS, SENSORS, AgileSensor
+from .entities import (
+    BINARY_SENSORS,
+    NUMBERS,
+    PLAN_PLATFORMS,
+    SENSORS,
+    AgileSensor,
+    plan_control_entities,
+)
 from .history import Forecaster, default_load_entity
 from .runner import AgileRunner, async_load_runner, runner_store
 
@@ -66,12 +72,12 @@ class AgileSource(DeviceSource):
         )
         # The plan's controls, calendar and charge-slot sensor (part 2).
         self.runner = runner
-        self.platforms = (*self.platforms, *CONTROL_PLATFORMS)
+        self.platforms = (*self.platforms, *PLAN_PLATFORMS)
 
     @override
     def entities(self, platform: Platform) -> list[Entity]:
         """The platform's entities; sensors keep their plan attributes unrecorded."""
-        controls = control_entities(
+        controls = plan_control_entities(
             platform, self.runner, self.device_info, self.unique_id_prefix
         )
         if platform is Platform.SENSOR:

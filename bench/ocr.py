@@ -7,7 +7,7 @@
   the baseline of one run per digit;
 - end-to-end time per 1280 x 720 photo (frame gate, alignment, window,
   cells, classification, composition) on synthetic meter photos
-  (tests/ocr/photos.py), with the time of each stage, and how many of those
+  (simulators/meter_photos.py), with the time of each stage, and how many of those
   photos read right;
 - the model's size on disk.
 
@@ -29,6 +29,7 @@ for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import argparse  # noqa: E402
 from collections.abc import Callable  # noqa: E402
+from dataclasses import asdict  # noqa: E402
 import importlib.util  # noqa: E402
 import io  # noqa: E402
 import json  # noqa: E402
@@ -51,8 +52,8 @@ from custom_components.energy_hub.ocr.frame import check_frame, check_window  # 
 from custom_components.energy_hub.ocr.pipeline import MeterConfig, MeterReader  # noqa: E402
 from custom_components.energy_hub.ocr.preprocess import cells_tensor  # noqa: E402
 from custom_components.energy_hub.ocr.result import Reading  # noqa: E402
-from custom_components.energy_hub.ocr.window import window_cells  # noqa: E402
-from tests.ocr.photos import Meter, Shot, Style, shown  # noqa: E402
+from custom_components.energy_hub.ocr.window import Window, window_cells  # noqa: E402
+from simulators.meter_photos import Meter, Shot, Style, shown  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 VALIDATION = ROOT / "tests" / "ocr" / "data" / "validation.npz"
@@ -170,7 +171,7 @@ def end_to_end(
         if key not in readers:
             readers[key] = MeterReader(
                 MeterConfig(
-                    window=meter.reference_window(),
+                    window=Window(**asdict(meter.reference_window())),
                     reference=reference,
                     decimals=meter.decimals,
                     burst=1,
@@ -198,14 +199,17 @@ def stages(
     """Median ms of each stage of one photo (numpy backend for the network)."""
     reader = MeterReader(
         MeterConfig(
-            window=meter.reference_window(), reference=reference, decimals=1, burst=1
+            window=Window(**asdict(meter.reference_window())),
+            reference=reference,
+            decimals=1,
+            burst=1,
         ),
         backend=BACKEND_NUMPY,
     )
     aligner = reader._aligner  # noqa: SLF001 - the bench times the parts
     alignment = aligner.align(photo)
     assert alignment is not None
-    quad = alignment.map_points(meter.reference_window().quad())
+    quad = alignment.map_points(Window(**asdict(meter.reference_window())).quad())
     straight, cells = window_cells(photo, quad, 8)
     return {
         "gate_ms": median_ms(lambda: check_frame(photo), repeat),
@@ -246,7 +250,7 @@ def main() -> None:
     cells, labels = validation_cells()
     photos = synthetic_photos(args.photos)
     meter, reference, photo, _ = photos[0]
-    window = meter.reference_window()
+    window = Window(**asdict(meter.reference_window()))
     sample_cells = window_cells(photo, window.quad(), 8)[1]
     results: dict[str, dict[str, float]] = {}
     for backend in backends:

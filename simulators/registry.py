@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from .base import Simulator
 from .ct_board import CtBoardSimulator
+from .meter_camera import MeterCameraSimulator
 from .modbus import MeterSimulator, SungrowSimulator
 from .octopus import OctopusSimulator
 from .p1 import P1MeterSimulator
@@ -21,4 +22,5 @@ SIMULATORS: dict[str, type[Simulator]] = {
     "powerwall": PowerwallGatewaySimulator,
     "powerwall_tedapi": PowerwallTedapiSimulator,
     "octopus": OctopusSimulator,
+    "meter_camera": MeterCameraSimulator,
 }

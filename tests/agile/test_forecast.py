@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from custom_components.energy_hub.agile.forecast import (
+    STORED_VALUE_DISCOUNT,
     SlotHistory,
     forecast_load,
     forecast_pv,
@@ -105,7 +106,9 @@ def test_the_stored_energy_curve_assumes_the_last_day_repeats() -> None:
         for i in range(48)
     ]
     load = [0.8 if i < 6 else 0.0 for i in range(48)]
-    curve = stored_energy_curve(last_day, load, [0.0] * 48, battery, PlanOptions())
+    curve = stored_energy_curve(
+        last_day, load, [0.0] * 48, battery, PlanOptions(), discount=1.0
+    )
     kwh, worth = [k for k, _ in curve], [v for _, v in curve]
     assert curve[0] == (0.675, 0.0)
     # A kWh stored saves 0.95 kWh at 30p until the dear hours are covered...
@@ -113,3 +116,62 @@ def test_the_stored_energy_curve_assumes_the_last_day_repeats() -> None:
     # ...and after that what it costs to buy later: 6p over the efficiency.
     slope = np.interp(12.0, kwh, worth) - np.interp(11.0, kwh, worth)
     assert slope == pytest.approx(6.0 / 0.95, rel=0.02)
+    # By default the value is discounted: the assumed day is played with foresight.
+    discounted = stored_energy_curve(last_day, load, [0.0] * 48, battery, PlanOptions())
+    assert [k for k, _ in discounted] == kwh
+    assert [v for _, v in discounted] == pytest.approx(
+        [STORED_VALUE_DISCOUNT * v for v in worth]
+    )
+    assert 0 < STORED_VALUE_DISCOUNT < 1
+
+
+def clear_sky(index: int) -> float:
+    """A clear day's PV by UTC half-hour: a bell from 06:00 to 18:00, 1.5 kWh at noon."""
+    return max(0.0, 1.5 * (1 - ((index - 24) / 12) ** 2))
+
+
+def test_pv_is_the_clear_sky_envelope_times_the_recent_clearness() -> None:
+    # Days 14..4 back: two clear days among dull ones; the last 3 days half clear.
+    def value(back: int, index: int) -> float:
+        if back <= 3:
+            return 0.5 * clear_sky(index)
+        return clear_sky(index) * (1.0 if back in (6, 11) else 0.3)
+
+    readings = history(14, value)
+    midnight = NOW.replace(hour=0)
+    tomorrow = [midnight + DAY + index * SLOT for index in (14, 24, 30, 40)]
+    forecast = forecast_pv(readings, tomorrow, now=midnight)
+    assert forecast == pytest.approx([0.5 * clear_sky(i) for i in (14, 24, 30, 40)])
+    # The envelope looks back `days` days only: 4 days hold no clear one, so the
+    # half-clear days are the envelope and tomorrow is forecast at its top.
+    (noon,) = forecast_pv(readings, [tomorrow[1]], now=midnight, days=4)
+    assert noon == pytest.approx(0.5 * 1.5)
+
+
+def test_pv_follows_todays_weather_for_the_rest_of_today() -> None:
+    readings = history(7, lambda back, index: clear_sky(index))
+    midnight = NOW.replace(hour=0)
+    # A dull morning today: a fifth of clear until noon.
+    readings += [(midnight + i * SLOT, 0.2 * clear_sky(i)) for i in range(24)]
+    this_afternoon, tomorrow_noon = midnight + 30 * SLOT, midnight + DAY + 24 * SLOT
+    forecast = forecast_pv(readings, [this_afternoon, tomorrow_noon], now=NOW)
+    # Today: today's clearness; tomorrow: the last full days' (clear).
+    assert forecast == pytest.approx([0.2 * clear_sky(30), clear_sky(24)])
+    # Just after sunrise the morning says too little: the recent days count.
+    early = midnight + 13 * SLOT
+    (value,) = forecast_pv(readings, [this_afternoon], now=early)
+    assert value == pytest.approx(clear_sky(30))
+
+
+def test_pv_clearness_ignores_missing_half_hours_and_the_future() -> None:
+    midnight = NOW.replace(hour=0)
+    readings = [
+        (start, kwh)
+        for start, kwh in history(4, lambda back, index: 0.6 * clear_sky(index))
+        # The recorder lost yesterday's afternoon: no values, not zeros.
+        if not (midnight - DAY + 26 * SLOT <= start < midnight)
+    ]
+    readings.append((NOW + 2 * SLOT, 9.0))  # after `now`: never seen
+    (value,) = forecast_pv(readings, [midnight + DAY + 26 * SLOT], now=NOW)
+    # Every recorded half-hour gave the envelope: clearness 1, gaps or not.
+    assert value == pytest.approx(0.6 * clear_sky(26))

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from custom_components.energy_hub.ocr.align import Aligner
-from tests.ocr.photos import Meter, Shot, Style
+from simulators.meter_photos import Meter, Shot, Style
+from tests.ocr.windows import pipeline_window
 
 
 @pytest.fixture(autouse=True)
@@ -39,7 +40,7 @@ def test_window_corners_are_found(style: Style, shot: Shot) -> None:
     alignment = ALIGNERS[style].align(meter.photo(98765.4, shot))
     assert alignment is not None
     assert alignment.angle == pytest.approx(shot.rotation, abs=0.5)
-    found = alignment.map_points(meter.reference_window().quad())
+    found = alignment.map_points(pipeline_window(meter).quad())
     error = np.abs(found - meter.window_in_photo(shot)).max()
     assert error < TOLERANCE_PX
 
@@ -95,5 +96,5 @@ def test_the_last_photos_turn_does_not_change_the_answer() -> None:
     assert after_far_turn is not None
     assert after_far_turn.angle == pytest.approx(fresh.angle, abs=0.2)
     truth = meter.window_in_photo(shot)
-    quad = meter.reference_window().quad()
+    quad = pipeline_window(meter).quad()
     assert np.abs(after_far_turn.map_points(quad) - truth).max() < TOLERANCE_PX

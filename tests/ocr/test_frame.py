@@ -6,7 +6,7 @@ import pytest
 from custom_components.energy_hub.ocr.frame import check_frame, check_window
 from custom_components.energy_hub.ocr.result import RejectReason
 from custom_components.energy_hub.ocr.window import straighten
-from tests.ocr.photos import Meter, Shot, Style
+from simulators.meter_photos import Meter, Shot, Style
 
 
 @pytest.fixture(autouse=True)

@@ -14,7 +14,8 @@ from custom_components.energy_hub.ocr.digits import read_digits
 from custom_components.energy_hub.ocr.pipeline import MeterConfig, MeterReader
 from custom_components.energy_hub.ocr.result import Reading, Rejection, RejectReason
 from custom_components.energy_hub.ocr.window import boxes_of, cell_quads
-from tests.ocr.photos import Meter, Shot, Style, shown
+from simulators.meter_photos import Meter, Shot, Style, shown
+from tests.ocr.windows import pipeline_window
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -67,7 +68,7 @@ HARD_BURST = (
 
 def reader_for(meter: Meter, **options: float) -> MeterReader:
     config = MeterConfig(
-        window=meter.reference_window(),
+        window=pipeline_window(meter),
         reference=meter.photo(10.0),
         decimals=meter.decimals,
         rolling=meter.style is not Style.LCD,
@@ -245,7 +246,7 @@ def test_burst_of_other_sizes_and_bad_input() -> None:
     meter = Meter()
     single = MeterReader(
         MeterConfig(
-            window=meter.reference_window(),
+            window=pipeline_window(meter),
             reference=meter.photo(1.0),
             decimals=1,
             burst=1,
@@ -259,7 +260,7 @@ def test_burst_of_other_sizes_and_bad_input() -> None:
     with pytest.raises(ValueError, match="decimals"):
         MeterReader(
             MeterConfig(
-                window=meter.reference_window(), reference=meter.photo(1.0), decimals=8
+                window=pipeline_window(meter), reference=meter.photo(1.0), decimals=8
             )
         )
 
@@ -267,7 +268,7 @@ def test_burst_of_other_sizes_and_bad_input() -> None:
 def test_both_backends_give_the_same_readings() -> None:
     pytest.importorskip("onnxruntime")
     meter = Meter(style=Style.BLACK_ON_WHITE)
-    window, reference = meter.reference_window(), meter.photo(10.0)
+    window, reference = pipeline_window(meter), meter.photo(10.0)
     readers = [
         MeterReader(
             MeterConfig(window=window, reference=reference, decimals=1), backend=backend
@@ -300,11 +301,12 @@ def test_pipeline_runs_without_onnxruntime_or_opencv() -> None:
 
         sys.meta_path.insert(0, Refuse())
         from custom_components.energy_hub.ocr.pipeline import MeterConfig, MeterReader
-        from tests.ocr.photos import Meter, Shot
+        from simulators.meter_photos import Meter, Shot
+        from tests.ocr.windows import pipeline_window
 
         meter = Meter()
         reader = MeterReader(MeterConfig(
-            window=meter.reference_window(), reference=meter.photo(1.0), decimals=1))
+            window=pipeline_window(meter), reference=meter.photo(1.0), decimals=1))
         shots = [Shot(noise=3, seed=seed) for seed in range(3)]
         result = reader.read([meter.photo(2718.2, shot) for shot in shots])
         blocked = sorted(m for m in ("onnxruntime", "onnx", "cv2") if m in sys.modules)

@@ -15,7 +15,7 @@ from custom_components.energy_hub.ocr.reading import (
     vote,
 )
 from custom_components.energy_hub.ocr.result import Reading, Rejection, RejectReason
-from tests.ocr.photos import drum_positions
+from simulators.meter_photos import drum_positions
 
 
 @pytest.fixture(autouse=True)

@@ -14,7 +14,8 @@ from custom_components.energy_hub.ocr.window import (
     straighten,
     window_cells,
 )
-from tests.ocr.photos import Meter, Shot, Style
+from simulators.meter_photos import Meter, Shot, Style
+from tests.ocr.windows import pipeline_window
 
 
 @pytest.fixture(autouse=True)
@@ -113,7 +114,7 @@ def test_cell_quads_and_boxes_split_the_window() -> None:
 def test_cells_of_a_knocked_photo_match_the_still_ones(style: Style) -> None:
     """Aligned and straightened, a knocked camera's cells look like the mount's."""
     meter = Meter(style=style)
-    window = meter.reference_window()
+    window = pipeline_window(meter)
     still = meter.photo(3210.7)
     aligner = Aligner(meter.photo(1.0))
     knocked_shot = Shot(shift=(-30.0, 18.0), rotation=2.2)

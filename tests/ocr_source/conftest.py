@@ -35,7 +35,7 @@ from custom_components.energy_hub.ocr.const import (
     CONF_WINDOW_X,
     CONF_WINDOW_Y,
 )
-from tests.ocr.photos import Meter, Shot
+from simulators.meter_photos import Meter, Shot
 
 CAMERA_ENTITY = "camera.meter_cam"
 START_READING = 12345.6

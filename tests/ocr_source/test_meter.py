@@ -22,7 +22,7 @@ from custom_components.energy_hub.ocr.coordinator import CropKeeper
 from custom_components.energy_hub.ocr.reader import BurstOutcome
 from custom_components.energy_hub.ocr.result import Rejection, RejectReason
 from custom_components.energy_hub.ocr.source import entry_folder
-from tests.ocr.photos import Meter, Style
+from simulators.meter_photos import Meter, Style
 
 from .conftest import START_READING, MeterCamera, MeterScene, ocr_entry
 

@@ -1,6 +1,7 @@
 """Train the OCR meter's digit CNN on synthetic cells and export it.
 
-Reproducible on a CPU (seeded, one thread): renders the training cells with
+Reproducible on a CPU (seeded; rendering in chunks with their own random
+streams, so the same on any number of processes): renders the training cells with
 `render.py`, preprocesses them with the integration's own `preprocess.py`,
 trains, and writes the same weights twice into the integration:
 `ocr/model/digits.onnx` (for onnxruntime) and `ocr/model/digits.npz` (for the

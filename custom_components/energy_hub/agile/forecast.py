@@ -12,9 +12,11 @@ coordinator reads it from the recorder's statistics. The methods are the ones
   each UTC half-hour gave over the last `days` days: the sun keeps solar
   time) times a clearness (energy over envelope): today's so far for the
   rest of today, the last `clearness_days` full days' for later days;
-- the value of energy left in the battery at the end of the plan: what it
-  would cost to put it back in at the night's usual price (a low quantile of
-  the recent prices, over the charge efficiency), never below 0.
+- the value of energy left in the battery at the end of the plan: its best
+  use over the next day if the last known day's prices repeated, what is
+  left after that at the night's usual price (a low quantile of the recent
+  prices, over the charge efficiency), discounted by `discount` (that best
+  use has a foresight the real day will not give).
 """
 
 from collections.abc import Iterable, Mapping, Sequence
@@ -35,12 +37,15 @@ PV_DAYS: Final = 14
 PV_CLEARNESS_DAYS: Final = 3
 # Today's clearness counts once the envelope expected this much of the day's
 # energy so far (a few morning slots say little about the day).
-PV_TODAY_MIN_SHARE: Final = 0.05
+PV_TODAY_MIN_SHARE: Final = 0.01
 # A clearness above this is a low envelope (a dull fortnight), not the weather.
 PV_MAX_CLEARNESS: Final = 1.2
 # A home with no history yet: about 3,500 kWh a year.
 FALLBACK_LOAD_KWH: Final = 0.2
 STORED_VALUE_QUANTILE: Final = 0.1
+# The end value's share actually realised: the assumed next day is played with
+# foresight the real one will not have (prices, load and PV all differ).
+STORED_VALUE_DISCOUNT: Final = 0.9
 # How far back a forecast looks for the same half-hour.
 _MAX_LOOKBACK_DAYS: Final = 60
 
@@ -301,6 +306,8 @@ def stored_energy_curve(
     pv: Sequence[float],
     battery: Battery,
     options: PlanOptions,
+    *,
+    discount: float = STORED_VALUE_DISCOUNT,
 ) -> tuple[tuple[float, float], ...]:
     """What energy left at the plan's end is worth, by stored kWh (`PlanOptions.end_curve`).
 
@@ -309,7 +316,9 @@ def stored_energy_curve(
     (`last_day`: the known slots of the 24 hours before the plan's end, so
     each moves on by a day), with the `load` and `pv` forecast for it; the
     battery's best use over that day, from each SoC, is the value. Energy
-    still left after it is worth `stored_energy_value` of those prices.
+    still left after it is worth `stored_energy_value` of those prices. The
+    values are scaled by `discount`: that best use knows the assumed day in
+    full, so it overstates what stored energy will earn.
     """
     day = dt.timedelta(days=1)
     proxy = [
@@ -327,4 +336,6 @@ def stored_energy_curve(
         target_soc_kwh=None,
         target_time=None,
     )
-    return value_curve(proxy, battery, plain)
+    return tuple(
+        (kwh, worth * discount) for kwh, worth in value_curve(proxy, battery, plain)
+    )

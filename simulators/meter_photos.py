@@ -1,4 +1,7 @@
-"""Synthetic photos of utility meters with known readings, for the OCR tests.
+"""Synthetic photos of utility meters with known readings; Home-Assistant-free.
+
+The OCR tests and benchmark read them, and the meter-camera simulator serves
+them.
 
 A meter face (labels, a barcode, screws, the digit window) is drawn flat,
 set on a textured wall through a perspective (the camera's mount), and
@@ -9,7 +12,7 @@ red decimal drums, and a seven-segment LCD. Drums roll like an odometer: the
 last one turns continuously, each higher one turns while the one below goes
 from 9 to 0.
 
-Fonts (vendored under tests/ocr/fonts/ with their licences): DejaVu Sans Mono
+Fonts (vendored under simulators/fonts/ with their licences): DejaVu Sans Mono
 Bold (drums, labels) and DSEG7 Classic Bold (the LCD).
 """
 
@@ -21,8 +24,6 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
-
-from custom_components.energy_hub.ocr.window import Window
 
 FONTS = Path(__file__).parent / "fonts"
 DRUM_FONT = FONTS / "DejaVuSansMono-Bold.ttf"
@@ -37,6 +38,25 @@ CELL_SIZE = (64, 96)
 WINDOW_TOP = 190
 # Where the face's corners land in the reference photo (a slight slant).
 MOUNT = ((200.0, 110.0), (1085.0, 122.0), (1072.0, 628.0), (212.0, 612.0))
+
+
+type Point = tuple[float, float]
+
+
+@dataclass(frozen=True, slots=True)
+class WindowGeometry:
+    """The digit window as a user draws it on the reference photo.
+
+    The same fields as the OCR pipeline's `Window` (which the tests build from
+    it): the simulators stay apart from the integration.
+    """
+
+    x: float
+    y: float
+    width: float
+    height: float
+    digits: int
+    corners: tuple[Point, Point, Point, Point]
 
 
 class Style(StrEnum):
@@ -90,7 +110,7 @@ class Meter:
         world = [(x + MARGIN, y + MARGIN) for x, y in self.mount]
         return _homography(np.array(face, float), np.array(world, float))
 
-    def reference_window(self) -> Window:
+    def reference_window(self) -> WindowGeometry:
         """The digit window as a user draws it on the reference photo."""
         left, top, width, height = self._window_box()
         corners = np.array(
@@ -105,7 +125,7 @@ class Meter:
         points = _apply(self._mount_homography(), corners) - MARGIN
         quad = tuple((float(x), float(y)) for x, y in points)
         xs, ys = points[:, 0], points[:, 1]
-        return Window(
+        return WindowGeometry(
             x=float(xs.min()),
             y=float(ys.min()),
             width=float(xs.max() - xs.min()),
@@ -370,19 +390,21 @@ def _camera(shot: Shot) -> np.ndarray:
 
 
 def _homography(source: np.ndarray, target: np.ndarray) -> np.ndarray:
-    rows, values = [], []
+    rows: list[list[float]] = []
+    values: list[float] = []
     for (x, y), (u, v) in zip(source, target, strict=True):
         rows.append([x, y, 1, 0, 0, 0, -x * u, -y * u])
         rows.append([0, 0, 0, x, y, 1, -x * v, -y * v])
         values.extend((u, v))
-    solution = np.linalg.solve(np.array(rows, float), np.array(values, float))
+    solution = np.linalg.solve(np.array(rows, np.float64), np.array(values, np.float64))
     return np.append(solution, 1.0).reshape(3, 3)
 
 
 def _apply(matrix: np.ndarray, points: np.ndarray) -> np.ndarray:
     ones = np.ones((points.shape[0], 1))
     mapped = np.hstack([points, ones]) @ matrix.T
-    return mapped[:, :2] / mapped[:, 2:]
+    result: np.ndarray = mapped[:, :2] / mapped[:, 2:]
+    return result
 
 
 def _pillow(matrix: np.ndarray) -> tuple[float, ...]:
